@@ -1,0 +1,57 @@
+//! The `users` table. Never serialized: handlers answer with the views in `types.rs`, so a new
+//! column (like the password hash) cannot leak into a response.
+
+use sea_orm::entity::prelude::*;
+
+/// One customer account.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    /// Primary key (`pk` in the API).
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// Opaque public name, 32 hex characters.
+    pub username: String,
+    /// The e-mail address as the customer typed it.
+    pub email: String,
+    /// The lower-cased address: the unique key logins match on.
+    pub email_lower: String,
+    /// Password hash (PHC argon2id, or a legacy Django hash until the next login).
+    pub password: String,
+    /// Given name, `""` when unknown.
+    pub first_name: String,
+    /// Family name, `""` when unknown.
+    pub last_name: String,
+    /// Normalized phone number.
+    pub phone: Option<String>,
+    /// `female`, `male` or `none`.
+    pub gender: Option<String>,
+    /// Date of birth.
+    pub date_of_birth: Option<Date>,
+    /// Marketing e-mail consent.
+    pub email_allowed: bool,
+    /// Marketing SMS consent.
+    pub sms_allowed: bool,
+    /// Marketing call consent.
+    pub call_allowed: Option<bool>,
+    /// Whether the account may log in.
+    pub is_active: bool,
+    /// `registered`.
+    pub user_type: String,
+    /// Preferred language.
+    pub language_code: Option<String>,
+    /// Free-form attributes (consents, register client type).
+    pub attributes: Json,
+    /// When the account was created.
+    pub date_joined: DateTimeUtc,
+    /// The latest login.
+    pub last_login: Option<DateTimeUtc>,
+    /// The latest change of the account.
+    pub modified_date: DateTimeUtc,
+}
+
+/// No relations yet.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

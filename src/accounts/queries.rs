@@ -1,0 +1,118 @@
+//! Every database read and write of the accounts area.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr,
+};
+use serde_json::Value;
+
+use super::{
+    entity,
+    types::{Customer, NewCustomer, ProfileChange},
+};
+
+/// The customer with this id.
+pub async fn find_by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<Customer>, sea_orm::DbErr> {
+    Ok(entity::Entity::find_by_id(id).one(db).await?.map(Customer::from))
+}
+
+/// The customer whose e-mail address is `email_lower` (already lower-cased).
+pub async fn find_by_email(db: &impl ConnectionTrait, email_lower: &str) -> Result<Option<Customer>, sea_orm::DbErr> {
+    Ok(entity::Entity::find().filter(entity::Column::EmailLower.eq(email_lower)).one(db).await?.map(Customer::from))
+}
+
+/// What inserting a customer can run into besides database failures.
+pub enum InsertError {
+    /// Somebody registered the address first (the unique index said so).
+    EmailTaken,
+    /// Anything else.
+    Database(sea_orm::DbErr),
+}
+
+/// Inserts a new customer with an already-hashed password.
+pub async fn insert_customer(
+    db: &impl ConnectionTrait,
+    customer: &NewCustomer,
+    password_hash: String,
+    now: DateTime<Utc>,
+) -> Result<Customer, InsertError> {
+    let row = entity::ActiveModel {
+        username: Set(hex::encode(rand::random::<[u8; 16]>())),
+        email: Set(customer.email.as_ref().to_owned()),
+        email_lower: Set(customer.email.lowercase()),
+        password: Set(password_hash),
+        first_name: Set(customer.first_name.clone()),
+        last_name: Set(customer.last_name.clone()),
+        phone: Set(customer.phone.as_ref().map(|phone| phone.as_ref().to_owned())),
+        gender: Set(customer.gender.map(|gender| gender.as_str().to_owned())),
+        date_of_birth: Set(customer.date_of_birth),
+        email_allowed: Set(customer.email_allowed),
+        sms_allowed: Set(customer.sms_allowed),
+        call_allowed: Set(customer.call_allowed),
+        is_active: Set(true),
+        user_type: Set("registered".to_owned()),
+        language_code: Set(None),
+        attributes: Set(Value::Object(customer.attributes.clone())),
+        date_joined: Set(now),
+        last_login: Set(None),
+        modified_date: Set(now),
+        ..Default::default()
+    };
+    match row.insert(db).await {
+        Ok(row) => Ok(row.into()),
+        Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            Err(InsertError::EmailTaken)
+        }
+        Err(error) => Err(InsertError::Database(error)),
+    }
+}
+
+/// Replaces the password hash (re-hashing a legacy hash at login).
+pub async fn set_password_hash(db: &impl ConnectionTrait, id: i64, hash: String, now: DateTime<Utc>) -> Result<(), sea_orm::DbErr> {
+    let row = entity::ActiveModel { id: Set(id), password: Set(hash), modified_date: Set(now), ..Default::default() };
+    row.update(db).await.map(|_| ())
+}
+
+/// Records a login.
+pub async fn set_last_login(db: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<(), sea_orm::DbErr> {
+    let row = entity::ActiveModel { id: Set(id), last_login: Set(Some(now)), ..Default::default() };
+    row.update(db).await.map(|_| ())
+}
+
+/// Applies a profile change; returns the updated customer.
+pub async fn update_profile(
+    db: &impl ConnectionTrait,
+    id: i64,
+    change: ProfileChange,
+    now: DateTime<Utc>,
+) -> Result<Customer, sea_orm::DbErr> {
+    let mut row = entity::ActiveModel { id: Set(id), modified_date: Set(now), ..Default::default() };
+    if let Some(first_name) = change.first_name {
+        row.first_name = Set(first_name);
+    }
+    if let Some(last_name) = change.last_name {
+        row.last_name = Set(last_name);
+    }
+    if let Some(phone) = change.phone {
+        row.phone = Set(phone.map(|phone| phone.as_ref().to_owned()));
+    }
+    if let Some(date_of_birth) = change.date_of_birth {
+        row.date_of_birth = Set(date_of_birth);
+    }
+    if let Some(gender) = change.gender {
+        row.gender = Set(gender.map(|gender| gender.as_str().to_owned()));
+    }
+    if let Some(email_allowed) = change.email_allowed {
+        row.email_allowed = Set(email_allowed);
+    }
+    if let Some(sms_allowed) = change.sms_allowed {
+        row.sms_allowed = Set(sms_allowed);
+    }
+    if let Some(call_allowed) = change.call_allowed {
+        row.call_allowed = Set(Some(call_allowed));
+    }
+    if let Some(language_code) = change.language_code {
+        row.language_code = Set(language_code);
+    }
+    Ok(row.update(db).await?.into())
+}

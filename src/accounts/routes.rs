@@ -1,0 +1,193 @@
+//! Handlers of the accounts area.
+
+use axum::{
+    Extension, Json,
+    extract::State,
+    http::{HeaderValue, StatusCode, header},
+    response::{Html, IntoResponse, Response},
+};
+use serde_json::json;
+
+use super::{
+    SESSION_FAILED_LOGINS, passwords::Verification, queries,
+    types::{CurrentUserView, KeyView, LoginForm, ProfileForm, ProfileView, RegistrationForm},
+};
+use crate::{
+    http::{
+        ApiError, CurrentUser, ErrorDetail, FieldErrors, Payload, cookies,
+        csrf::{CSRF_COOKIE, CsrfCheck, new_token},
+    },
+    sessions::Session,
+    state::AppState,
+};
+
+/// Creates an account and logs it in at once (the client cannot wait for e-mail verification).
+/// Answers a `key` and the new session in `Set-Cookie`.
+#[utoipa::path(post, path = "/users/registration/", tag = "accounts",
+    request_body = RegistrationForm,
+    responses(
+        (status = 201, description = "Registered and logged in; the session cookie is set", body = KeyView),
+        (status = 400, description = "Invalid fields", body = FieldErrors),
+        (status = 403, description = "CSRF check failed", body = ErrorDetail),
+    ))]
+pub async fn register(
+    State(state): State<AppState>,
+    session: Session,
+    Payload(form): Payload<RegistrationForm>,
+) -> Result<(StatusCode, Json<KeyView>), ApiError> {
+    let now = state.clock.now();
+    let new_customer = form.parse(now.date_naive())?;
+    let taken = || ApiError::field("email", "A user is already registered with this e-mail address.");
+    if queries::find_by_email(&state.db, &new_customer.email.lowercase()).await?.is_some() {
+        return Err(taken());
+    }
+    let password_hash = state.hasher.hash(new_customer.password.clone()).await?;
+    let customer = match queries::insert_customer(&state.db, &new_customer, password_hash, now).await {
+        Ok(customer) => customer,
+        Err(queries::InsertError::EmailTaken) => return Err(taken()),
+        Err(queries::InsertError::Database(error)) => return Err(error.into()),
+    };
+    tracing::info!(customer = customer.id, "registered");
+    super::start_session(&state, &session, &customer).await?;
+    Ok((StatusCode::CREATED, Json(KeyView::new())))
+}
+
+/// Logs in with e-mail and password. Unknown e-mail and wrong password get the same answer after
+/// the same work. The session key rotates; guest data stays with the session.
+#[utoipa::path(post, path = "/users/login/", tag = "accounts",
+    request_body = LoginForm,
+    responses(
+        (status = 200, description = "Logged in; the session cookie is set", body = KeyView),
+        (status = 400, description = "Invalid fields or credentials", body = FieldErrors),
+        (status = 403, description = "CSRF check failed", body = ErrorDetail),
+    ))]
+pub async fn log_in(
+    State(state): State<AppState>,
+    session: Session,
+    Payload(form): Payload<LoginForm>,
+) -> Result<Json<KeyView>, ApiError> {
+    let credentials = form.parse()?;
+    let customer = queries::find_by_email(&state.db, &credentials.email.lowercase()).await?;
+    let stored_hash = customer.as_ref().map(|customer| customer.password_hash.clone());
+    let verification = state.hasher.verify(credentials.password.clone(), stored_hash).await?;
+    let (mut customer, needs_rehash) = match (customer, verification) {
+        (Some(customer), Verification::Valid { needs_rehash }) => (customer, needs_rehash),
+        _ => {
+            let failures = session.get::<u32>(SESSION_FAILED_LOGINS).await?.unwrap_or(0);
+            session.insert(SESSION_FAILED_LOGINS, failures.saturating_add(1)).await?;
+            return Err(ApiError::non_field("Unable to log in with provided credentials."));
+        }
+    };
+    // Said only to whoever knows the password, so it reveals nothing to a stranger.
+    if !customer.is_active {
+        return Err(ApiError::non_field("User account is disabled."));
+    }
+    if needs_rehash {
+        let hash = state.hasher.hash(credentials.password).await?;
+        queries::set_password_hash(&state.db, customer.id, hash.clone(), state.clock.now()).await?;
+        customer.password_hash = hash;
+        tracing::info!(customer = customer.id, "upgraded a legacy password hash to argon2id");
+    }
+    super::start_session(&state, &session, &customer).await?;
+    Ok(Json(KeyView::new()))
+}
+
+/// The sign-out page: a form carrying a fresh CSRF token (step 1 of the storefront's logout).
+#[utoipa::path(get, path = "/users/logout/", tag = "accounts",
+    responses((status = 200, description = "HTML form with `csrfmiddlewaretoken`", content_type = "text/html")))]
+pub async fn show_logout_form() -> Response {
+    logout_form()
+}
+
+/// Logs out. Step 1 of the storefront's logout posts without a token and gets the sign-out form
+/// (as `GET`); step 2 posts the form's token as `csrfmiddlewaretoken` with the same value in the
+/// `csrftoken` cookie, and ends the session if the request carries one. Always 200 with a body.
+#[utoipa::path(post, path = "/users/logout/", tag = "accounts",
+    responses(
+        (status = 200, description = "Logged out (JSON), or the sign-out form (HTML) for a tokenless server call", body = ErrorDetail),
+        (status = 403, description = "CSRF check failed", body = ErrorDetail),
+    ))]
+pub async fn log_out(csrf: Option<Extension<CsrfCheck>>, session: Session) -> Result<Response, ApiError> {
+    if let Some(Extension(CsrfCheck::TokenlessServerCall)) = csrf {
+        return Ok(logout_form());
+    }
+    session.flush().await?;
+    Ok(Json(json!({"detail": "Successfully logged out."})).into_response())
+}
+
+fn logout_form() -> Response {
+    let token = new_token();
+    let page = format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Sign out</title></head><body>\n\
+         <form method=\"post\" action=\"/users/logout/\">\n  \
+         <input type=\"hidden\" name=\"csrfmiddlewaretoken\" value=\"{token}\">\n  \
+         <button type=\"submit\">Sign out</button>\n</form>\n</body></html>\n"
+    );
+    // The cookie lets a plain browser submit the form; the storefront's server sets its own.
+    let cookie = cookies::SetCookie {
+        name: CSRF_COOKIE,
+        value: &token,
+        max_age: std::time::Duration::from_secs(31_449_600),
+        http_only: false,
+        secure: false,
+    };
+    let headers = [(header::SET_COOKIE, cookie.to_header()), (header::CACHE_CONTROL, HeaderValue::from_static("no-store"))];
+    (headers, Html(page)).into_response()
+}
+
+/// The logged-in customer, as the client copies it into its own login state.
+#[utoipa::path(get, path = "/current_user/", tag = "accounts",
+    responses(
+        (status = 200, description = "The customer", body = CurrentUserView),
+        (status = 401, description = "Not logged in", body = ErrorDetail),
+    ))]
+pub async fn get_current_user(CurrentUser(customer): CurrentUser) -> Json<CurrentUserView> {
+    Json(CurrentUserView::from(customer.as_ref()))
+}
+
+/// The logged-in customer's profile.
+#[utoipa::path(get, path = "/users/profile/", tag = "accounts",
+    responses(
+        (status = 200, description = "The profile", body = ProfileView),
+        (status = 401, description = "Not logged in", body = ErrorDetail),
+    ))]
+pub async fn get_profile(CurrentUser(customer): CurrentUser) -> Json<ProfileView> {
+    Json(ProfileView::from(customer.as_ref()))
+}
+
+/// Changes the profile fields present in the body; others stay. E-mail changes go elsewhere.
+#[utoipa::path(patch, path = "/users/profile/", tag = "accounts",
+    request_body = ProfileForm,
+    responses(
+        (status = 200, description = "The updated profile", body = ProfileView),
+        (status = 400, description = "Invalid fields", body = FieldErrors),
+        (status = 401, description = "Not logged in", body = ErrorDetail),
+        (status = 403, description = "CSRF check failed", body = ErrorDetail),
+    ))]
+pub async fn update_profile(
+    State(state): State<AppState>,
+    CurrentUser(customer): CurrentUser,
+    Payload(form): Payload<ProfileForm>,
+) -> Result<Json<ProfileView>, ApiError> {
+    let now = state.clock.now();
+    let change = form.parse(now.date_naive())?;
+    let updated = queries::update_profile(&state.db, customer.id, change, now).await?;
+    state.customers.forget(customer.id);
+    Ok(Json(ProfileView::from(&updated)))
+}
+
+/// Same as `PATCH` (the fields are all optional).
+#[utoipa::path(put, path = "/users/profile/", tag = "accounts",
+    request_body = ProfileForm,
+    responses(
+        (status = 200, description = "The updated profile", body = ProfileView),
+        (status = 400, description = "Invalid fields", body = FieldErrors),
+        (status = 401, description = "Not logged in", body = ErrorDetail),
+    ))]
+pub async fn replace_profile(
+    state: State<AppState>,
+    user: CurrentUser,
+    form: Payload<ProfileForm>,
+) -> Result<Json<ProfileView>, ApiError> {
+    update_profile(state, user, form).await
+}

@@ -1,0 +1,244 @@
+//! Configuration: one clap struct, every field also an environment variable. Values are parsed
+//! into typed settings at start-up; a bad value stops start-up with one line naming the variable.
+
+use std::{net::SocketAddr, time::Duration};
+
+use clap::{Parser, Subcommand, builder::BoolishValueParser};
+use secrecy::SecretString;
+
+/// Storefront: the Commerce User API server.
+#[derive(Debug, Parser)]
+#[command(name = "storefront", version, about)]
+pub struct Config {
+    /// Database: `sqlite://FILE` (embedded, created if missing) or `postgres://USER@HOST/DB`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://storefront.db", value_parser = DatabaseUrl::parse, global = true)]
+    pub database_url: DatabaseUrl,
+
+    /// Address and port the HTTP server listens on.
+    #[arg(long, env = "STOREFRONT_BIND", default_value = "127.0.0.1:8000")]
+    pub storefront_bind: SocketAddr,
+
+    /// Name of the session cookie. The @akinon/next client hard-codes `osessionid`.
+    #[arg(long, env = "SESSION_COOKIE_NAME", default_value = "osessionid", value_parser = parse_cookie_name)]
+    pub session_cookie_name: String,
+
+    /// Session lifetime in seconds, counted from the session's last change.
+    #[arg(long, env = "SESSION_COOKIE_AGE", default_value = "1209600", value_parser = parse_seconds)]
+    pub session_cookie_age: Duration,
+
+    /// Mark the session cookie `Secure` (HTTPS deployments only).
+    #[arg(long, env = "SESSION_COOKIE_SECURE", default_value = "false", value_parser = BoolishValueParser::new(), action = clap::ArgAction::Set)]
+    pub session_cookie_secure: bool,
+
+    /// Where sessions live: `database` or a `redis://HOST:PORT[/DB]` URL.
+    #[arg(long, env = "SESSION_STORE", default_value = "database", value_parser = SessionStoreUrl::parse)]
+    pub session_store: SessionStoreUrl,
+
+    /// Prefix of session keys in Redis.
+    #[arg(long, env = "SESSION_REDIS_PREFIX", default_value = "storefront:session:")]
+    pub session_redis_prefix: String,
+
+    /// Seconds a session or customer may be served from this instance's memory. Bounds how long
+    /// a logout or password change on another instance takes to reach this one; 0 disables.
+    #[arg(long, env = "SESSION_CACHE_TTL", default_value = "2", value_parser = parse_seconds)]
+    pub session_cache_ttl: Duration,
+
+    /// Seconds between purges of expired sessions from the database.
+    #[arg(long, env = "SESSION_PURGE_INTERVAL", default_value = "3600", value_parser = parse_positive_seconds)]
+    pub session_purge_interval: Duration,
+
+    /// Comma-separated origins (`https://shop.example.com`) allowed in `Origin`/`Referer` besides the host itself.
+    #[arg(long, env = "CSRF_TRUSTED_ORIGINS", default_value = "", value_parser = parse_origins)]
+    pub csrf_trusted_origins: TrustedOrigins,
+
+    /// Require a CSRF token on login, registration and logout too (no tokenless server-side calls).
+    #[arg(long, env = "CSRF_STRICT", default_value = "false", value_parser = BoolishValueParser::new(), action = clap::ArgAction::Set)]
+    pub csrf_strict: bool,
+
+    /// Largest request body accepted, in bytes; larger bodies get 413.
+    #[arg(long, env = "STOREFRONT_MAX_BODY_BYTES", default_value = "1048576")]
+    pub storefront_max_body_bytes: usize,
+
+    /// Password hashes computed at once (a dedicated thread each); default: one per core.
+    #[arg(long, env = "PASSWORD_HASH_THREADS")]
+    pub password_hash_threads: Option<usize>,
+
+    /// Log filter, e.g. `info`, `warn`, `storefront=debug,info`.
+    #[arg(long, env = "STOREFRONT_LOG", default_value = "info", value_parser = parse_log_filter)]
+    pub storefront_log: String,
+
+    /// Log format: `text` or `json`.
+    #[arg(long, env = "STOREFRONT_LOG_FORMAT", default_value = "text")]
+    pub storefront_log_format: LogFormat,
+
+    /// What to do; without a command the server runs.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Commands besides serving.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl Config {
+    /// Parses the command line and environment. Help and version requests print and exit;
+    /// any other problem is returned as one line naming the bad option or variable.
+    pub fn from_env_and_args() -> Result<Self, String> {
+        Self::try_parse().map_err(|error| match error.kind() {
+            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => error.exit(),
+            _ => error.render().to_string().lines().next().unwrap_or("invalid configuration").to_owned(),
+        })
+    }
+
+    /// The configuration a test or tool gets with every default.
+    pub fn defaults() -> Self {
+        Self::parse_from(["storefront"])
+    }
+}
+
+/// The database to use; the URL of PostgreSQL may hold a password, so it is kept secret.
+#[derive(Clone)]
+pub enum DatabaseUrl {
+    /// An SQLite file, created if missing.
+    Sqlite(String),
+    /// A PostgreSQL server.
+    Postgres(SecretString),
+}
+
+impl DatabaseUrl {
+    fn parse(value: &str) -> Result<Self, String> {
+        if value.starts_with("sqlite:") {
+            Ok(Self::Sqlite(value.to_owned()))
+        } else if value.starts_with("postgres://") || value.starts_with("postgresql://") {
+            Ok(Self::Postgres(SecretString::from(value.to_owned())))
+        } else {
+            Err("expected sqlite://FILE or postgres://...".to_owned())
+        }
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite(url) => write!(f, "{url}"),
+            Self::Postgres(_) => write!(f, "postgres://[redacted]"),
+        }
+    }
+}
+
+/// Where sessions are stored.
+#[derive(Clone)]
+pub enum SessionStoreUrl {
+    /// In the main database.
+    Database,
+    /// In Redis (the URL may hold a password).
+    Redis(SecretString),
+}
+
+impl SessionStoreUrl {
+    fn parse(value: &str) -> Result<Self, String> {
+        match value {
+            "database" => Ok(Self::Database),
+            url if url.starts_with("redis://") || url.starts_with("rediss://") => {
+                Ok(Self::Redis(SecretString::from(url.to_owned())))
+            }
+            _ => Err("expected `database` or a redis:// URL".to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Debug for SessionStoreUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Database => write!(f, "database"),
+            Self::Redis(_) => write!(f, "redis://[redacted]"),
+        }
+    }
+}
+
+/// Origins trusted for unsafe requests besides the request's own host, e.g. `https://shop.example.com`.
+#[derive(Clone, Debug, Default)]
+pub struct TrustedOrigins(pub Vec<String>);
+
+fn parse_origins(value: &str) -> Result<TrustedOrigins, String> {
+    let mut origins = Vec::new();
+    for origin in value.split(',').map(str::trim).filter(|origin| !origin.is_empty()) {
+        let Some((scheme, host)) = origin.split_once("://") else {
+            return Err(format!("`{origin}` must start with a scheme, e.g. https://{origin}"));
+        };
+        if host.is_empty() || host.contains('/') {
+            return Err(format!("`{origin}` must be scheme://host[:port] with no path"));
+        }
+        origins.push(format!("{}://{}", scheme.to_ascii_lowercase(), host.to_ascii_lowercase()));
+    }
+    Ok(TrustedOrigins(origins))
+}
+
+fn parse_seconds(value: &str) -> Result<Duration, String> {
+    value.trim().parse::<u64>().map(Duration::from_secs).map_err(|_| "expected a whole number of seconds".to_owned())
+}
+
+fn parse_positive_seconds(value: &str) -> Result<Duration, String> {
+    match parse_seconds(value)? {
+        duration if duration.is_zero() => Err("must be at least 1 second".to_owned()),
+        duration => Ok(duration),
+    }
+}
+
+// Cookie names are RFC 6265 tokens; anything else would corrupt the Set-Cookie header.
+fn parse_cookie_name(value: &str) -> Result<String, String> {
+    let is_token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    if !value.is_empty() && value.chars().all(is_token) {
+        Ok(value.to_owned())
+    } else {
+        Err("a cookie name of letters, digits and !#$%&'*+-.^_`|~".to_owned())
+    }
+}
+
+fn parse_log_filter(value: &str) -> Result<String, String> {
+    tracing_subscriber::EnvFilter::try_new(value).map(|_| value.to_owned()).map_err(|error| error.to_string())
+}
+
+/// The settings handlers read, derived once from [`Config`].
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Session cookie name.
+    pub session_cookie_name: String,
+    /// Session lifetime.
+    pub session_cookie_age: Duration,
+    /// Whether cookies get `Secure`.
+    pub session_cookie_secure: bool,
+    /// Extra origins trusted by the CSRF check.
+    pub csrf_trusted_origins: TrustedOrigins,
+    /// Whether tokenless login/registration/logout are refused.
+    pub csrf_strict: bool,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+}
+
+impl From<&Config> for Settings {
+    fn from(config: &Config) -> Self {
+        Self {
+            session_cookie_name: config.session_cookie_name.clone(),
+            session_cookie_age: config.session_cookie_age,
+            session_cookie_secure: config.session_cookie_secure,
+            csrf_trusted_origins: config.csrf_trusted_origins.clone(),
+            csrf_strict: config.csrf_strict,
+            max_body_bytes: config.storefront_max_body_bytes,
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! Reading and writing cookies the way the storefront client needs. The `Cookie` header it
+//! forwards holds bare words (`undefined`), JSON and URL values and two copies of the session
+//! key, so reading is lenient: malformed pairs are skipped, never an error. Writing follows the
+//! contract: `Path=/`, `Max-Age` (no `Expires`, whose date has a comma), never `Domain`.
+
+use std::time::Duration;
+
+use axum::http::{HeaderMap, HeaderValue, header};
+
+/// The value of the first cookie called `name`, if any.
+pub fn read<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(key, _)| key.trim() == name)
+        .map(|(_, value)| value.trim().trim_matches('"'))
+}
+
+/// A `Set-Cookie` header value.
+pub struct SetCookie<'a> {
+    /// Cookie name.
+    pub name: &'a str,
+    /// Cookie value: word characters only, never a comma (the proxy joins headers with commas).
+    pub value: &'a str,
+    /// Lifetime; zero deletes the cookie.
+    pub max_age: Duration,
+    /// `HttpOnly`: true for the session, false for the CSRF cookie the browser's script reads.
+    pub http_only: bool,
+    /// `Secure`: only on HTTPS deployments.
+    pub secure: bool,
+}
+
+impl SetCookie<'_> {
+    /// The header value, e.g. `osessionid=abc; Path=/; HttpOnly; SameSite=Lax; Max-Age=1209600`.
+    pub fn to_header(&self) -> HeaderValue {
+        let mut cookie = format!("{}={}; Path=/", self.name, self.value);
+        if self.http_only {
+            cookie.push_str("; HttpOnly");
+        }
+        cookie.push_str("; SameSite=Lax");
+        cookie.push_str(&format!("; Max-Age={}", self.max_age.as_secs()));
+        if self.secure {
+            cookie.push_str("; Secure");
+        }
+        // Names are validated tokens and values word characters, so this cannot fail.
+        HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(cookie: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, HeaderValue::from_str(cookie).unwrap());
+        headers
+    }
+
+    #[test]
+    fn reads_a_cookie_among_junk_the_client_sends() {
+        let headers = headers(r#"undefined; pz-pos-error={"a":1}; sessionid=zzz; osessionid=abc; csrftoken=T"#);
+        assert_eq!(read(&headers, "osessionid"), Some("abc"));
+        assert_eq!(read(&headers, "csrftoken"), Some("T"));
+        assert_eq!(read(&headers, "undefined"), None);
+    }
+
+    #[test]
+    fn a_cookie_is_found_in_any_of_several_cookie_headers() {
+        let mut headers = headers("a=1");
+        headers.append(header::COOKIE, HeaderValue::from_static("osessionid=k"));
+        assert_eq!(read(&headers, "osessionid"), Some("k"));
+    }
+}

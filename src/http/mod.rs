@@ -1,0 +1,15 @@
+//! Cross-cutting HTTP concerns: the error type, extractors, cookies, CSRF, path rewriting,
+//! fallbacks and the OpenAPI document. Business areas own their routes; nothing here knows them.
+
+pub mod cookies;
+pub mod csrf;
+pub mod error;
+pub mod extract;
+pub mod lenient;
+pub mod openapi;
+pub mod paths;
+
+pub use self::{
+    error::{ApiError, CsrfFailure, ErrorDetail, FieldErrors},
+    extract::{CurrentUser, Payload},
+};

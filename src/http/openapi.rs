@@ -1,0 +1,20 @@
+//! The OpenAPI document, generated from the handlers' `#[utoipa::path]` attributes (so it cannot
+//! drift from the router), served at `/openapi.json` with Swagger UI at `/docs` from vendored
+//! assets (no network at run time).
+
+use utoipa::OpenApi;
+
+use super::{ErrorDetail, FieldErrors};
+
+/// The document's fixed parts; each area's router adds its paths.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "storefront", description = "Commerce User API for Akinon-style storefronts."),
+    components(schemas(FieldErrors, ErrorDetail)),
+    tags(
+        (name = "sessions", description = "CSRF tokens and sessions"),
+        (name = "accounts", description = "Registration, login, logout, current user, profile"),
+        (name = "operations", description = "Health and metrics"),
+    )
+)]
+pub struct ApiDoc;

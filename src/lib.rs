@@ -1,0 +1,25 @@
+//! storefront: the customer-facing Commerce User API of an online shop (Akinon-style),
+//! compatible with the @akinon/next storefront client.
+
+/// Customers: registration, login/logout, current user, profile, password hashing.
+pub mod accounts;
+/// Time as a dependency, so expiry can be tested without sleeping.
+pub mod clock;
+/// Command line and environment configuration: one clap struct.
+pub mod config;
+/// Database connection (SQLite or PostgreSQL) and migrations.
+pub mod db;
+/// Cross-cutting HTTP concerns: errors, extractors, CSRF, path rewriting, OpenAPI.
+pub mod http;
+/// Schema migrations, one file each.
+pub mod migrations;
+/// Operator endpoints: health check and Prometheus metrics.
+pub mod ops;
+/// Server-side sessions for guests and customers: keys, stores, the load/save layer.
+pub mod sessions;
+/// Application start-up: router, middleware order, background tasks.
+pub mod startup;
+/// The state every request handler can reach.
+pub mod state;
+/// Logging setup.
+pub mod telemetry;

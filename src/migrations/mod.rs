@@ -1,0 +1,18 @@
+//! Schema migrations, applied at start-up and in every test database. Portable choices, the
+//! same on SQLite and PostgreSQL: timestamps are written by the application in UTC, e-mail
+//! uniqueness is a unique lower-cased column (not a PostgreSQL collation), and no column has a
+//! database-side default that would differ by backend.
+
+use sea_orm_migration::{MigrationTrait, MigratorTrait};
+
+mod m0001_users;
+mod m0002_sessions;
+
+/// Every migration, in order.
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_users::Migration), Box::new(m0002_sessions::Migration)]
+    }
+}

@@ -1,0 +1,139 @@
+//! Server-side sessions with Django's semantics, for guests and customers alike.
+//!
+//! A session exists once something is stored in it; its key (32 × `[a-z0-9]`) travels in the
+//! session cookie and stores keep only its hash. An unknown, expired or forged key is never
+//! adopted: a new key is issued when the request stores something. The key rotates only at login
+//! ([`Session::cycle_key`]). Handlers reach the request's session through the [`Session`]
+//! extractor; [`manage_sessions`] saves it after the handler and sets or deletes the cookie.
+
+mod database;
+mod handle;
+mod key;
+mod redis;
+mod store;
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    extract::{Request, State},
+    http::header,
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use sea_orm::DatabaseConnection;
+
+pub use self::{
+    database::entity,
+    handle::Session,
+    key::{SessionKey, StorageId},
+    store::{SessionRecord, SessionStore},
+};
+use self::{database::DatabaseStore, redis::RedisStore, store::CachedStore};
+use crate::{
+    clock::Clock,
+    config::{Config, SessionStoreUrl},
+    http::{ApiError, cookies},
+};
+
+/// The session machinery shared by all requests: the store behind its cache, the clock and the
+/// cookie settings. Cheap to clone.
+#[derive(Clone)]
+pub struct SessionManager {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: CachedStore,
+    clock: Clock,
+    cookie_name: String,
+    age: Duration,
+    secure: bool,
+}
+
+impl SessionManager {
+    /// Opens the store named by `SESSION_STORE`.
+    pub async fn from_config(config: &Config, connection: DatabaseConnection, clock: Clock) -> anyhow::Result<Self> {
+        let store: Arc<dyn SessionStore> = match &config.session_store {
+            SessionStoreUrl::Database => Arc::new(DatabaseStore::new(connection)),
+            SessionStoreUrl::Redis(url) => {
+                use secrecy::ExposeSecret;
+                let prefix = config.session_redis_prefix.clone();
+                Arc::new(RedisStore::connect(url.expose_secret(), prefix, clock.clone()).await?)
+            }
+        };
+        Ok(Self {
+            inner: Arc::new(Inner {
+                store: CachedStore::new(store, config.session_cache_ttl),
+                clock,
+                cookie_name: config.session_cookie_name.clone(),
+                age: config.session_cookie_age,
+                secure: config.session_cookie_secure,
+            }),
+        })
+    }
+
+    /// Removes expired sessions from the store; returns how many.
+    pub async fn purge_expired(&self) -> anyhow::Result<u64> {
+        self.inner.store.purge_expired(self.inner.clock.now()).await
+    }
+
+    /// The session cookie's name.
+    pub fn cookie_name(&self) -> &str {
+        &self.inner.cookie_name
+    }
+
+    fn store(&self) -> &CachedStore {
+        &self.inner.store
+    }
+
+    fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+
+    fn age(&self) -> Duration {
+        self.inner.age
+    }
+
+    fn set_cookie(&self, key: Option<&SessionKey>) -> axum::http::HeaderValue {
+        cookies::SetCookie {
+            name: &self.inner.cookie_name,
+            value: key.map_or("", SessionKey::as_cookie_value),
+            max_age: if key.is_some() { self.inner.age } else { Duration::ZERO },
+            http_only: true,
+            secure: self.inner.secure,
+        }
+        .to_header()
+    }
+}
+
+/// Middleware: gives each request its [`Session`] (loaded only if a handler asks), then saves
+/// it and sets or deletes the cookie. Runs for error answers too: a failed login still counts.
+pub async fn manage_sessions(State(sessions): State<SessionManager>, mut request: Request, next: Next) -> Response {
+    let cookie = cookies::read(request.headers(), sessions.cookie_name());
+    let session = Session::new(sessions.clone(), cookie.is_some(), cookie.and_then(SessionKey::parse));
+    request.extensions_mut().insert(session.clone());
+    let mut response = next.run(request).await;
+    match session.commit().await {
+        Ok(Some(cookie)) => {
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+            response
+        }
+        Ok(None) => response,
+        Err(error) => ApiError::Internal(error.context("saving the session")).into_response(),
+    }
+}
+
+/// Deletes expired sessions every `interval`, for as long as the server runs.
+pub fn spawn_purge_task(sessions: SessionManager, interval: Duration) {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(interval);
+        loop {
+            ticker.tick().await;
+            match sessions.purge_expired().await {
+                Ok(0) => {}
+                Ok(count) => tracing::info!(count, "purged expired sessions"),
+                Err(error) => tracing::warn!(error = ?error, "purging expired sessions failed"),
+            }
+        }
+    });
+}

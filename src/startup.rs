@@ -1,0 +1,155 @@
+//! Building and running the application: state, router, middleware order, background tasks.
+//! Tests build the very same [`Application`] on port 0.
+
+use std::{sync::Arc, time::Duration};
+
+use anyhow::Context;
+use axum::{
+    Router,
+    body::Body,
+    extract::{MatchedPath, Request},
+    http::Response,
+    middleware::{from_fn, from_fn_with_state},
+};
+use tokio::net::TcpListener;
+use tower::Layer;
+use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
+use tracing::Span;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{
+    accounts::{self, CustomerCache, passwords::PasswordHasher},
+    clock::Clock,
+    config::{Command, Config, Settings},
+    db,
+    http::{ApiError, csrf, openapi::ApiDoc, paths},
+    ops,
+    sessions::{self, SessionManager},
+    state::AppState,
+};
+
+/// Runs what the command line asks for: the server (default) or a maintenance command.
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    match config.command {
+        None | Some(Command::Serve) => Application::build(config, Clock::default()).await?.run_until_stopped().await,
+        Some(Command::Migrate) => db::connect_and_migrate(&config.database_url).await.map(|_| ()),
+    }
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects to the database (migrating it), opens the session store and binds the listener.
+    pub async fn build(config: Config, clock: Clock) -> anyhow::Result<Self> {
+        let db = db::connect_and_migrate(&config.database_url).await?;
+        let sessions = SessionManager::from_config(&config, db.clone(), clock.clone()).await?;
+        let hash_threads = config
+            .password_hash_threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
+        let state = AppState {
+            db,
+            sessions,
+            customers: CustomerCache::new(config.session_cache_ttl),
+            hasher: Arc::new(PasswordHasher::new(hash_threads)?),
+            settings: Arc::new(Settings::from(&config)),
+            clock,
+            metrics: ops::metrics_handle()?,
+        };
+        let listener = TcpListener::bind(config.storefront_bind)
+            .await
+            .with_context(|| format!("binding STOREFRONT_BIND={}", config.storefront_bind))?;
+        sessions::spawn_purge_task(state.sessions.clone(), config.session_purge_interval);
+        ops::spawn_metrics_upkeep(state.metrics.clone());
+        Ok(Self { listener, router: router(state.clone()), state })
+    }
+
+    /// The port the server listens on (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|address| address.port()).unwrap_or_default()
+    }
+
+    /// The application state (tests use its clock and session manager).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then finishes the requests under way.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        tracing::info!(address = %self.listener.local_addr()?, "storefront listening");
+        // The slash rewrite wraps the router from outside: a layer on the router runs after routing.
+        let app = tower::util::MapRequestLayer::new(paths::append_trailing_slash).layer(self.router);
+        axum::serve(self.listener, axum::ServiceExt::<Request>::into_make_service(app))
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("serving HTTP")
+    }
+}
+
+/// Every area's routes, the documentation, and the middleware stack.
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(csrf::router())
+        .merge(accounts::router())
+        .merge(ops::router())
+        .split_for_parts();
+    // Layers run outermost first in the reverse order of these lines:
+    // panic → trace → metrics → CSRF → sessions → handler.
+    api.merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
+        .fallback(paths::not_found)
+        .method_not_allowed_fallback(paths::method_not_allowed)
+        // Innermost: handlers see the session; its changes are saved after them, error answers included.
+        .layer(from_fn_with_state(state.sessions.clone(), sessions::manage_sessions))
+        // Before sessions, so a forged request never touches one.
+        .layer(from_fn_with_state(state.clone(), csrf::protect))
+        // Counts every answer, CSRF refusals included.
+        .layer(from_fn(ops::record_metrics))
+        // One span per request: method and matched route, never the URI, headers or body.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| {
+                    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str);
+                    tracing::info_span!("request", method = %request.method(), route, status = tracing::field::Empty)
+                })
+                .on_response(|response: &Response<Body>, latency: Duration, span: &Span| {
+                    span.record("status", response.status().as_u16());
+                    tracing::debug!(latency_ms = latency.as_secs_f64() * 1000.0, "answered");
+                }),
+        )
+        // Outermost: a panic anywhere becomes the JSON 500, never a dropped connection.
+        .layer(CatchPanicLayer::custom(|_panic| {
+            tracing::error!("a request handler panicked");
+            axum::response::IntoResponse::into_response(ApiError::Internal(anyhow::anyhow!("handler panicked")))
+        }))
+        .with_state(state)
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

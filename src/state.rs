@@ -1,0 +1,39 @@
+//! The state every handler can reach: cheap to clone (handles and `Arc`s only).
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use metrics_exporter_prometheus::PrometheusHandle;
+use sea_orm::DatabaseConnection;
+
+use crate::{
+    accounts::{CustomerCache, passwords::PasswordHasher},
+    clock::Clock,
+    config::Settings,
+    sessions::SessionManager,
+};
+
+/// Handles shared by all requests.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database pool.
+    pub db: DatabaseConnection,
+    /// Session store, cache and cookie settings.
+    pub sessions: SessionManager,
+    /// Recently loaded customers, so authenticating a request skips the database.
+    pub customers: CustomerCache,
+    /// Password hashing on its own thread pool.
+    pub hasher: Arc<PasswordHasher>,
+    /// Settings parsed from the configuration.
+    pub settings: Arc<Settings>,
+    /// The clock (tests move it).
+    pub clock: Clock,
+    /// Renders the Prometheus metrics.
+    pub metrics: PrometheusHandle,
+}
+
+impl FromRef<AppState> for SessionManager {
+    fn from_ref(state: &AppState) -> Self {
+        state.sessions.clone()
+    }
+}
