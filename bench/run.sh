@@ -263,7 +263,10 @@ fi
 # skews every number, so the summary warns about it.
 watch_builds() {
   while sleep 5; do
-    if pgrep -x 'rustc|cargo|cc1|cc1plus' >/dev/null; then date -u +%T; fi
+    # not pgrep: procps 4.0 warns (on stderr, every time) about alternations longer than 15 chars.
+    # grep without -q reads all of ps's output, so pipefail never sees a SIGPIPE.
+    # shellcheck disable=SC2009
+    if ps -eo comm= | grep -xE 'rustc|cargo|cc1|cc1plus' >/dev/null; then date -u +%T; fi
   done >> "$OUT/foreign-builds.txt"
 }
 # Who logs in as whom: set for every server so that a stray EMAIL_FMT in the caller's env changes nothing.

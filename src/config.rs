@@ -35,7 +35,11 @@ pub struct Config {
     pub session_store: SessionStoreUrl,
 
     /// Prefix of session keys in Redis.
-    #[arg(long, env = "SESSION_REDIS_PREFIX", default_value = "storefront:session:")]
+    #[arg(
+        long,
+        env = "SESSION_REDIS_PREFIX",
+        default_value = "storefront:session:"
+    )]
     pub session_redis_prefix: String,
 
     /// Seconds a session or customer may be served from this instance's memory. Bounds how long
@@ -99,14 +103,22 @@ impl Config {
     /// any other problem is returned as one line naming the bad option or variable.
     pub fn from_env_and_args() -> Result<Self, String> {
         Self::try_parse().map_err(|error| match error.kind() {
-            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => error.exit(),
-            _ => error.render().to_string().lines().next().unwrap_or("invalid configuration").to_owned(),
+            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                error.exit()
+            }
+            _ => error
+                .render()
+                .to_string()
+                .lines()
+                .next()
+                .unwrap_or("invalid configuration")
+                .to_owned(),
         })
     }
 
-    /// The configuration a test or tool gets with every default.
-    pub fn defaults() -> Self {
-        Self::parse_from(["storefront"])
+    /// The configuration with every default (environment variables still apply).
+    pub fn defaults() -> Result<Self, clap::Error> {
+        Self::try_parse_from(["storefront"])
     }
 }
 
@@ -128,6 +140,14 @@ impl DatabaseUrl {
         } else {
             Err("expected sqlite://FILE or postgres://...".to_owned())
         }
+    }
+}
+
+impl std::str::FromStr for DatabaseUrl {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, String> {
+        Self::parse(value)
     }
 }
 
@@ -176,20 +196,36 @@ pub struct TrustedOrigins(pub Vec<String>);
 
 fn parse_origins(value: &str) -> Result<TrustedOrigins, String> {
     let mut origins = Vec::new();
-    for origin in value.split(',').map(str::trim).filter(|origin| !origin.is_empty()) {
+    for origin in value
+        .split(',')
+        .map(str::trim)
+        .filter(|origin| !origin.is_empty())
+    {
         let Some((scheme, host)) = origin.split_once("://") else {
-            return Err(format!("`{origin}` must start with a scheme, e.g. https://{origin}"));
+            return Err(format!(
+                "`{origin}` must start with a scheme, e.g. https://{origin}"
+            ));
         };
         if host.is_empty() || host.contains('/') {
-            return Err(format!("`{origin}` must be scheme://host[:port] with no path"));
+            return Err(format!(
+                "`{origin}` must be scheme://host[:port] with no path"
+            ));
         }
-        origins.push(format!("{}://{}", scheme.to_ascii_lowercase(), host.to_ascii_lowercase()));
+        origins.push(format!(
+            "{}://{}",
+            scheme.to_ascii_lowercase(),
+            host.to_ascii_lowercase()
+        ));
     }
     Ok(TrustedOrigins(origins))
 }
 
 fn parse_seconds(value: &str) -> Result<Duration, String> {
-    value.trim().parse::<u64>().map(Duration::from_secs).map_err(|_| "expected a whole number of seconds".to_owned())
+    value
+        .trim()
+        .parse::<u64>()
+        .map(Duration::from_secs)
+        .map_err(|_| "expected a whole number of seconds".to_owned())
 }
 
 fn parse_positive_seconds(value: &str) -> Result<Duration, String> {
@@ -210,7 +246,9 @@ fn parse_cookie_name(value: &str) -> Result<String, String> {
 }
 
 fn parse_log_filter(value: &str) -> Result<String, String> {
-    tracing_subscriber::EnvFilter::try_new(value).map(|_| value.to_owned()).map_err(|error| error.to_string())
+    tracing_subscriber::EnvFilter::try_new(value)
+        .map(|_| value.to_owned())
+        .map_err(|error| error.to_string())
 }
 
 /// The settings handlers read, derived once from [`Config`].

@@ -13,7 +13,9 @@ use crate::{config::DatabaseUrl, migrations::Migrator};
 /// Opens a pool and brings the schema up to date.
 pub async fn connect_and_migrate(url: &DatabaseUrl) -> anyhow::Result<DatabaseConnection> {
     let connection = connect(url).await?;
-    Migrator::up(&connection, None).await.context("applying database migrations")?;
+    Migrator::up(&connection, None)
+        .await
+        .context("applying database migrations")?;
     Ok(connection)
 }
 
@@ -38,8 +40,13 @@ async fn connect(url: &DatabaseUrl) -> anyhow::Result<DatabaseConnection> {
             options
         }
     };
-    options.min_connections(1).acquire_timeout(Duration::from_secs(10)).sqlx_logging(false);
-    Database::connect(options).await.with_context(|| format!("connecting to the database {url:?}"))
+    options
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    Database::connect(options)
+        .await
+        .with_context(|| format!("connecting to the database {url:?}"))
 }
 
 // `cargo run` on a fresh clone must create `storefront.db`; sqlx only creates the file with mode=rwc.

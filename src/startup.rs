@@ -33,8 +33,15 @@ use crate::{
 /// Runs what the command line asks for: the server (default) or a maintenance command.
 pub async fn run(config: Config) -> anyhow::Result<()> {
     match config.command {
-        None | Some(Command::Serve) => Application::build(config, Clock::default()).await?.run_until_stopped().await,
-        Some(Command::Migrate) => db::connect_and_migrate(&config.database_url).await.map(|_| ()),
+        None | Some(Command::Serve) => {
+            Application::build(config, Clock::default())
+                .await?
+                .run_until_stopped()
+                .await
+        }
+        Some(Command::Migrate) => db::connect_and_migrate(&config.database_url)
+            .await
+            .map(|_| ()),
     }
 }
 
@@ -67,12 +74,19 @@ impl Application {
             .with_context(|| format!("binding STOREFRONT_BIND={}", config.storefront_bind))?;
         sessions::spawn_purge_task(state.sessions.clone(), config.session_purge_interval);
         ops::spawn_metrics_upkeep(state.metrics.clone());
-        Ok(Self { listener, router: router(state.clone()), state })
+        Ok(Self {
+            listener,
+            router: router(state.clone()),
+            state,
+        })
     }
 
     /// The port the server listens on (useful with port 0).
     pub fn port(&self) -> u16 {
-        self.listener.local_addr().map(|address| address.port()).unwrap_or_default()
+        self.listener
+            .local_addr()
+            .map(|address| address.port())
+            .unwrap_or_default()
     }
 
     /// The application state (tests use its clock and session manager).
@@ -84,11 +98,15 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         tracing::info!(address = %self.listener.local_addr()?, "storefront listening");
         // The slash rewrite wraps the router from outside: a layer on the router runs after routing.
-        let app = tower::util::MapRequestLayer::new(paths::append_trailing_slash).layer(self.router);
-        axum::serve(self.listener, axum::ServiceExt::<Request>::into_make_service(app))
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .context("serving HTTP")
+        let app =
+            tower::util::MapRequestLayer::new(paths::append_trailing_slash).layer(self.router);
+        axum::serve(
+            self.listener,
+            axum::ServiceExt::<Request>::into_make_service(app),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving HTTP")
     }
 }
 

@@ -31,7 +31,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(routes::log_in))
         .routes(routes!(routes::show_logout_form, routes::log_out))
         .routes(routes!(routes::get_current_user))
-        .routes(routes!(routes::get_profile, routes::update_profile, routes::replace_profile))
+        .routes(routes!(
+            routes::get_profile,
+            routes::update_profile,
+            routes::replace_profile
+        ))
 }
 
 /// Customers by id, kept in memory for a few seconds so that authenticating a request costs no
@@ -45,10 +49,21 @@ pub struct CustomerCache {
 impl CustomerCache {
     /// A cache whose entries live `ttl`; zero disables it.
     pub fn new(ttl: Duration) -> Self {
-        Self { cache: (!ttl.is_zero()).then(|| moka::sync::Cache::builder().max_capacity(100_000).time_to_live(ttl).build()) }
+        Self {
+            cache: (!ttl.is_zero()).then(|| {
+                moka::sync::Cache::builder()
+                    .max_capacity(100_000)
+                    .time_to_live(ttl)
+                    .build()
+            }),
+        }
     }
 
-    async fn get(&self, db: &DatabaseConnection, id: i64) -> Result<Option<Arc<Customer>>, sea_orm::DbErr> {
+    async fn get(
+        &self,
+        db: &DatabaseConnection,
+        id: i64,
+    ) -> Result<Option<Arc<Customer>>, sea_orm::DbErr> {
         if let Some(customer) = self.cache.as_ref().and_then(|cache| cache.get(&id)) {
             return Ok(Some(customer));
         }
@@ -68,7 +83,10 @@ impl CustomerCache {
 
 /// The customer logged in on this session, if the login is still valid: the account exists and
 /// is active, and its password has not changed since (the session's auth hash still matches).
-pub async fn authenticated_customer(state: &AppState, session: &Session) -> Result<Option<Arc<Customer>>, ApiError> {
+pub async fn authenticated_customer(
+    state: &AppState,
+    session: &Session,
+) -> Result<Option<Arc<Customer>>, ApiError> {
     let Some(id) = session.get::<i64>(SESSION_USER_ID).await? else {
         return Ok(None);
     };
@@ -88,13 +106,23 @@ pub async fn authenticated_customer(state: &AppState, session: &Session) -> Resu
 /// Logs `customer` in on `session` (login and registration): a session of somebody else is
 /// flushed first; the key rotates so a key known before login is useless after it; guest data
 /// stays; login counters reset.
-async fn start_session(state: &AppState, session: &Session, customer: &Customer) -> Result<(), ApiError> {
-    if session.get::<i64>(SESSION_USER_ID).await?.is_some_and(|id| id != customer.id) {
+async fn start_session(
+    state: &AppState,
+    session: &Session,
+    customer: &Customer,
+) -> Result<(), ApiError> {
+    if session
+        .get::<i64>(SESSION_USER_ID)
+        .await?
+        .is_some_and(|id| id != customer.id)
+    {
         session.flush().await?;
     }
     session.cycle_key().await?;
     session.insert(SESSION_USER_ID, customer.id).await?;
-    session.insert(SESSION_AUTH_HASH, customer.session_auth_hash()).await?;
+    session
+        .insert(SESSION_AUTH_HASH, customer.session_auth_hash())
+        .await?;
     session.remove(SESSION_FAILED_LOGINS).await?;
     queries::set_last_login(&state.db, customer.id, state.clock.now()).await?;
     state.customers.forget(customer.id);

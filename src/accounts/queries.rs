@@ -12,13 +12,26 @@ use super::{
 };
 
 /// The customer with this id.
-pub async fn find_by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<Customer>, sea_orm::DbErr> {
-    Ok(entity::Entity::find_by_id(id).one(db).await?.map(Customer::from))
+pub async fn find_by_id(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> Result<Option<Customer>, sea_orm::DbErr> {
+    Ok(entity::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(Customer::from))
 }
 
 /// The customer whose e-mail address is `email_lower` (already lower-cased).
-pub async fn find_by_email(db: &impl ConnectionTrait, email_lower: &str) -> Result<Option<Customer>, sea_orm::DbErr> {
-    Ok(entity::Entity::find().filter(entity::Column::EmailLower.eq(email_lower)).one(db).await?.map(Customer::from))
+pub async fn find_by_email(
+    db: &impl ConnectionTrait,
+    email_lower: &str,
+) -> Result<Option<Customer>, sea_orm::DbErr> {
+    Ok(entity::Entity::find()
+        .filter(entity::Column::EmailLower.eq(email_lower))
+        .one(db)
+        .await?
+        .map(Customer::from))
 }
 
 /// What inserting a customer can run into besides database failures.
@@ -43,7 +56,10 @@ pub async fn insert_customer(
         password: Set(password_hash),
         first_name: Set(customer.first_name.clone()),
         last_name: Set(customer.last_name.clone()),
-        phone: Set(customer.phone.as_ref().map(|phone| phone.as_ref().to_owned())),
+        phone: Set(customer
+            .phone
+            .as_ref()
+            .map(|phone| phone.as_ref().to_owned())),
         gender: Set(customer.gender.map(|gender| gender.as_str().to_owned())),
         date_of_birth: Set(customer.date_of_birth),
         email_allowed: Set(customer.email_allowed),
@@ -68,14 +84,32 @@ pub async fn insert_customer(
 }
 
 /// Replaces the password hash (re-hashing a legacy hash at login).
-pub async fn set_password_hash(db: &impl ConnectionTrait, id: i64, hash: String, now: DateTime<Utc>) -> Result<(), sea_orm::DbErr> {
-    let row = entity::ActiveModel { id: Set(id), password: Set(hash), modified_date: Set(now), ..Default::default() };
+pub async fn set_password_hash(
+    db: &impl ConnectionTrait,
+    id: i64,
+    hash: String,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    let row = entity::ActiveModel {
+        id: Set(id),
+        password: Set(hash),
+        modified_date: Set(now),
+        ..Default::default()
+    };
     row.update(db).await.map(|_| ())
 }
 
 /// Records a login.
-pub async fn set_last_login(db: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<(), sea_orm::DbErr> {
-    let row = entity::ActiveModel { id: Set(id), last_login: Set(Some(now)), ..Default::default() };
+pub async fn set_last_login(
+    db: &impl ConnectionTrait,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    let row = entity::ActiveModel {
+        id: Set(id),
+        last_login: Set(Some(now)),
+        ..Default::default()
+    };
     row.update(db).await.map(|_| ())
 }
 
@@ -86,7 +120,11 @@ pub async fn update_profile(
     change: ProfileChange,
     now: DateTime<Utc>,
 ) -> Result<Customer, sea_orm::DbErr> {
-    let mut row = entity::ActiveModel { id: Set(id), modified_date: Set(now), ..Default::default() };
+    let mut row = entity::ActiveModel {
+        id: Set(id),
+        modified_date: Set(now),
+        ..Default::default()
+    };
     if let Some(first_name) = change.first_name {
         row.first_name = Set(first_name);
     }

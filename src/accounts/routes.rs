@@ -9,7 +9,9 @@ use axum::{
 use serde_json::json;
 
 use super::{
-    SESSION_FAILED_LOGINS, passwords::Verification, queries,
+    SESSION_FAILED_LOGINS,
+    passwords::Verification,
+    queries,
     types::{CurrentUserView, KeyView, LoginForm, ProfileForm, ProfileView, RegistrationForm},
 };
 use crate::{
@@ -37,16 +39,25 @@ pub async fn register(
 ) -> Result<(StatusCode, Json<KeyView>), ApiError> {
     let now = state.clock.now();
     let new_customer = form.parse(now.date_naive())?;
-    let taken = || ApiError::field("email", "A user is already registered with this e-mail address.");
-    if queries::find_by_email(&state.db, &new_customer.email.lowercase()).await?.is_some() {
+    let taken = || {
+        ApiError::field(
+            "email",
+            "A user is already registered with this e-mail address.",
+        )
+    };
+    if queries::find_by_email(&state.db, &new_customer.email.lowercase())
+        .await?
+        .is_some()
+    {
         return Err(taken());
     }
     let password_hash = state.hasher.hash(new_customer.password.clone()).await?;
-    let customer = match queries::insert_customer(&state.db, &new_customer, password_hash, now).await {
-        Ok(customer) => customer,
-        Err(queries::InsertError::EmailTaken) => return Err(taken()),
-        Err(queries::InsertError::Database(error)) => return Err(error.into()),
-    };
+    let customer =
+        match queries::insert_customer(&state.db, &new_customer, password_hash, now).await {
+            Ok(customer) => customer,
+            Err(queries::InsertError::EmailTaken) => return Err(taken()),
+            Err(queries::InsertError::Database(error)) => return Err(error.into()),
+        };
     tracing::info!(customer = customer.id, "registered");
     super::start_session(&state, &session, &customer).await?;
     Ok((StatusCode::CREATED, Json(KeyView::new())))
@@ -68,14 +79,26 @@ pub async fn log_in(
 ) -> Result<Json<KeyView>, ApiError> {
     let credentials = form.parse()?;
     let customer = queries::find_by_email(&state.db, &credentials.email.lowercase()).await?;
-    let stored_hash = customer.as_ref().map(|customer| customer.password_hash.clone());
-    let verification = state.hasher.verify(credentials.password.clone(), stored_hash).await?;
+    let stored_hash = customer
+        .as_ref()
+        .map(|customer| customer.password_hash.clone());
+    let verification = state
+        .hasher
+        .verify(credentials.password.clone(), stored_hash)
+        .await?;
     let (mut customer, needs_rehash) = match (customer, verification) {
         (Some(customer), Verification::Valid { needs_rehash }) => (customer, needs_rehash),
         _ => {
-            let failures = session.get::<u32>(SESSION_FAILED_LOGINS).await?.unwrap_or(0);
-            session.insert(SESSION_FAILED_LOGINS, failures.saturating_add(1)).await?;
-            return Err(ApiError::non_field("Unable to log in with provided credentials."));
+            let failures = session
+                .get::<u32>(SESSION_FAILED_LOGINS)
+                .await?
+                .unwrap_or(0);
+            session
+                .insert(SESSION_FAILED_LOGINS, failures.saturating_add(1))
+                .await?;
+            return Err(ApiError::non_field(
+                "Unable to log in with provided credentials.",
+            ));
         }
     };
     // Said only to whoever knows the password, so it reveals nothing to a stranger.
@@ -86,7 +109,10 @@ pub async fn log_in(
         let hash = state.hasher.hash(credentials.password).await?;
         queries::set_password_hash(&state.db, customer.id, hash.clone(), state.clock.now()).await?;
         customer.password_hash = hash;
-        tracing::info!(customer = customer.id, "upgraded a legacy password hash to argon2id");
+        tracing::info!(
+            customer = customer.id,
+            "upgraded a legacy password hash to argon2id"
+        );
     }
     super::start_session(&state, &session, &customer).await?;
     Ok(Json(KeyView::new()))
@@ -107,7 +133,10 @@ pub async fn show_logout_form() -> Response {
         (status = 200, description = "Logged out (JSON), or the sign-out form (HTML) for a tokenless server call", body = ErrorDetail),
         (status = 403, description = "CSRF check failed", body = ErrorDetail),
     ))]
-pub async fn log_out(csrf: Option<Extension<CsrfCheck>>, session: Session) -> Result<Response, ApiError> {
+pub async fn log_out(
+    csrf: Option<Extension<CsrfCheck>>,
+    session: Session,
+) -> Result<Response, ApiError> {
     if let Some(Extension(CsrfCheck::TokenlessServerCall)) = csrf {
         return Ok(logout_form());
     }
@@ -131,7 +160,10 @@ fn logout_form() -> Response {
         http_only: false,
         secure: false,
     };
-    let headers = [(header::SET_COOKIE, cookie.to_header()), (header::CACHE_CONTROL, HeaderValue::from_static("no-store"))];
+    let headers = [
+        (header::SET_COOKIE, cookie.to_header()),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+    ];
     (headers, Html(page)).into_response()
 }
 

@@ -42,7 +42,9 @@ impl Email {
             && !local.starts_with('.')
             && !local.ends_with('.')
             && !local.contains("..")
-            && local.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
+            && local
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
         let labels: Vec<&str> = domain.split('.').collect();
         let domain_ok = labels.len() >= 2
             && labels.iter().all(|label| {
@@ -52,8 +54,14 @@ impl Email {
                     && !label.ends_with('-')
                     && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
             })
-            && labels.last().is_some_and(|tld| tld.len() >= 2 && !tld.chars().all(|c| c.is_ascii_digit()));
-        if local_ok && domain_ok { Ok(Self(email.to_owned())) } else { Err(INVALID.to_owned()) }
+            && labels
+                .last()
+                .is_some_and(|tld| tld.len() >= 2 && !tld.chars().all(|c| c.is_ascii_digit()));
+        if local_ok && domain_ok {
+            Ok(Self(email.to_owned()))
+        } else {
+            Err(INVALID.to_owned())
+        }
     }
 
     /// The key accounts are matched on: the whole address lower-cased.
@@ -76,7 +84,10 @@ pub struct PhoneNumber(String);
 impl PhoneNumber {
     /// Parses and normalizes a phone number.
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let normalized: String = raw.chars().filter(|c| !matches!(c, ' ' | '(' | ')' | '-' | '_')).collect();
+        let normalized: String = raw
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '(' | ')' | '-' | '_'))
+            .collect();
         let digits = normalized.strip_prefix('+').unwrap_or(&normalized);
         if (10..=15).contains(&digits.len()) && digits.bytes().all(|byte| byte.is_ascii_digit()) {
             Ok(Self(normalized))
@@ -148,9 +159,13 @@ pub fn parse_date_of_birth(raw: &str, today: NaiveDate) -> Result<Option<NaiveDa
     if raw.is_empty() {
         return Ok(None);
     }
-    let wrong_format = || "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.".to_owned();
+    let wrong_format =
+        || "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.".to_owned();
     let shaped = raw.len() == 10 && raw.as_bytes()[4] == b'-' && raw.as_bytes()[7] == b'-';
-    let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok().filter(|_| shaped).ok_or_else(wrong_format)?;
+    let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .ok()
+        .filter(|_| shaped)
+        .ok_or_else(wrong_format)?;
     if date > today {
         return Err("Date of birth cannot be in the future.".to_owned());
     }
@@ -159,14 +174,20 @@ pub fn parse_date_of_birth(raw: &str, today: NaiveDate) -> Result<Option<NaiveDa
 
 fn parse_name(raw: Option<String>) -> Result<String, String> {
     let name = raw.unwrap_or_default().trim().to_owned();
-    if name.chars().count() > NAME_MAX_CHARS { Err(too_long(NAME_MAX_CHARS)) } else { Ok(name) }
+    if name.chars().count() > NAME_MAX_CHARS {
+        Err(too_long(NAME_MAX_CHARS))
+    } else {
+        Ok(name)
+    }
 }
 
 fn parse_password(raw: Option<String>) -> Result<SecretString, String> {
     match raw {
         None => Err(REQUIRED.to_owned()),
         Some(password) if password.is_empty() => Err(REQUIRED.to_owned()),
-        Some(password) if password.chars().count() > PASSWORD_MAX_CHARS => Err(too_long(PASSWORD_MAX_CHARS)),
+        Some(password) if password.chars().count() > PASSWORD_MAX_CHARS => {
+            Err(too_long(PASSWORD_MAX_CHARS))
+        }
         Some(password) => Ok(SecretString::from(password)),
     }
 }
@@ -200,7 +221,10 @@ impl LoginForm {
     /// Parses the form, collecting every field error.
     pub fn parse(self) -> Result<Credentials, crate::http::ApiError> {
         let mut errors = FieldErrors::default();
-        let email = errors.check("email", Email::parse(&self.email.or(self.username).unwrap_or_default()));
+        let email = errors.check(
+            "email",
+            Email::parse(&self.email.or(self.username).unwrap_or_default()),
+        );
         let password = errors.check("password", parse_password(self.password));
         errors.into_result(|| ()).map(|()| Credentials {
             email: email.unwrap_or_else(|| Email(String::new())),
@@ -307,46 +331,81 @@ impl RegistrationForm {
             None | Some("") => Some(None),
             Some(raw) => errors.check("phone", PhoneNumber::parse(raw).map(Some)),
         };
-        let gender = errors.check("gender", Gender::parse(self.gender.as_deref().unwrap_or_default()));
-        let date_of_birth =
-            errors.check("date_of_birth", parse_date_of_birth(self.date_of_birth.as_deref().unwrap_or_default(), today));
+        let gender = errors.check(
+            "gender",
+            Gender::parse(self.gender.as_deref().unwrap_or_default()),
+        );
+        let date_of_birth = errors.check(
+            "date_of_birth",
+            parse_date_of_birth(self.date_of_birth.as_deref().unwrap_or_default(), today),
+        );
 
-        if let (Some(email), Some(password), Some(first_name), Some(last_name)) = (&email, &password, &first_name, &last_name) {
+        if let (Some(email), Some(password), Some(first_name), Some(last_name)) =
+            (&email, &password, &first_name, &last_name)
+        {
             use secrecy::ExposeSecret;
             let similar_to = [
-                super::passwords::UserAttribute { value: email.as_ref(), verbose_name: "email address" },
-                super::passwords::UserAttribute { value: first_name, verbose_name: "first name" },
-                super::passwords::UserAttribute { value: last_name, verbose_name: "last name" },
+                super::passwords::UserAttribute {
+                    value: email.as_ref(),
+                    verbose_name: "email address",
+                },
+                super::passwords::UserAttribute {
+                    value: first_name,
+                    verbose_name: "first name",
+                },
+                super::passwords::UserAttribute {
+                    value: last_name,
+                    verbose_name: "last name",
+                },
             ];
-            for message in super::passwords::validate_password(password.expose_secret(), &similar_to) {
+            for message in
+                super::passwords::validate_password(password.expose_secret(), &similar_to)
+            {
                 errors.add(password_field, message);
             }
         }
         let mut attributes = Map::new();
         attributes.insert("register_client_type".to_owned(), Value::from("default"));
-        for (name, value) in [("confirm", self.confirm), ("kvkk_confirm", self.kvkk_confirm)] {
+        for (name, value) in [
+            ("confirm", self.confirm),
+            ("kvkk_confirm", self.kvkk_confirm),
+        ] {
             if let Some(value) = value {
                 attributes.insert(name.to_owned(), Value::Bool(value));
             }
         }
         errors.into_result(|| ())?;
-        match (email, password, first_name, last_name, phone, gender, date_of_birth) {
-            (Some(email), Some(password), Some(first_name), Some(last_name), Some(phone), Some(gender), Some(date_of_birth)) => {
-                Ok(NewCustomer {
-                    email,
-                    password,
-                    password_field,
-                    first_name,
-                    last_name,
-                    phone,
-                    gender,
-                    date_of_birth,
-                    email_allowed: self.email_allowed.unwrap_or(false),
-                    sms_allowed: self.sms_allowed.unwrap_or(false),
-                    call_allowed: self.call_allowed,
-                    attributes,
-                })
-            }
+        match (
+            email,
+            password,
+            first_name,
+            last_name,
+            phone,
+            gender,
+            date_of_birth,
+        ) {
+            (
+                Some(email),
+                Some(password),
+                Some(first_name),
+                Some(last_name),
+                Some(phone),
+                Some(gender),
+                Some(date_of_birth),
+            ) => Ok(NewCustomer {
+                email,
+                password,
+                password_field,
+                first_name,
+                last_name,
+                phone,
+                gender,
+                date_of_birth,
+                email_allowed: self.email_allowed.unwrap_or(false),
+                sms_allowed: self.sms_allowed.unwrap_or(false),
+                call_allowed: self.call_allowed,
+                attributes,
+            }),
             _ => Err(crate::http::ApiError::non_field("Invalid registration.")),
         }
     }
@@ -412,8 +471,12 @@ impl ProfileForm {
     pub fn parse(self, today: NaiveDate) -> Result<ProfileChange, crate::http::ApiError> {
         let mut errors = FieldErrors::default();
         let change = ProfileChange {
-            first_name: self.first_name.and_then(|name| errors.check("first_name", parse_name(Some(name)))),
-            last_name: self.last_name.and_then(|name| errors.check("last_name", parse_name(Some(name)))),
+            first_name: self
+                .first_name
+                .and_then(|name| errors.check("first_name", parse_name(Some(name)))),
+            last_name: self
+                .last_name
+                .and_then(|name| errors.check("last_name", parse_name(Some(name)))),
             phone: self.phone.and_then(|raw| match raw.trim() {
                 "" => Some(None),
                 raw => errors.check("phone", PhoneNumber::parse(raw).map(Some)),
@@ -421,14 +484,21 @@ impl ProfileForm {
             date_of_birth: self
                 .date_of_birth
                 .and_then(|raw| errors.check("date_of_birth", parse_date_of_birth(&raw, today))),
-            gender: self.gender.and_then(|raw| errors.check("gender", Gender::parse(&raw))),
+            gender: self
+                .gender
+                .and_then(|raw| errors.check("gender", Gender::parse(&raw))),
             email_allowed: self.email_allowed,
             sms_allowed: self.sms_allowed,
             call_allowed: self.call_allowed,
             language_code: self.language_code.and_then(|raw| {
                 let code = raw.trim().to_ascii_lowercase();
-                let valid = code.len() <= 16 && code.chars().all(|c| c.is_ascii_alphabetic() || c == '-');
-                let result = if valid { Ok((!code.is_empty()).then_some(code)) } else { Err("Enter a valid language code.".to_owned()) };
+                let valid =
+                    code.len() <= 16 && code.chars().all(|c| c.is_ascii_alphabetic() || c == '-');
+                let result = if valid {
+                    Ok((!code.is_empty()).then_some(code))
+                } else {
+                    Err("Enter a valid language code.".to_owned())
+                };
                 errors.check("language_code", result)
             }),
         };
@@ -508,7 +578,10 @@ impl Customer {
     /// The password-derived value a session keeps, so that a password change ends the other
     /// sessions (Django's session auth hash). A hash of the hash: it reveals nothing usable.
     pub fn session_auth_hash(&self) -> String {
-        hex::encode(Sha256::digest(format!("storefront.session-auth:{}", self.password_hash)))
+        hex::encode(Sha256::digest(format!(
+            "storefront.session-auth:{}",
+            self.password_hash
+        )))
     }
 }
 
@@ -609,7 +682,13 @@ impl From<&Customer> for ProfileView {
             avatar: None,
             date_of_birth: customer.date_of_birth,
             gender: customer.gender.clone(),
-            genders: Gender::ALL.iter().map(|gender| ChoiceView { value: gender.as_str(), label: gender.label() }).collect(),
+            genders: Gender::ALL
+                .iter()
+                .map(|gender| ChoiceView {
+                    value: gender.as_str(),
+                    label: gender.label(),
+                })
+                .collect(),
             language_code: customer.language_code.clone(),
             attributes: customer.attributes.clone(),
         }
@@ -628,7 +707,9 @@ pub struct KeyView {
 impl KeyView {
     /// A new random key.
     pub fn new() -> Self {
-        Self { key: hex::encode(rand::random::<[u8; 20]>()) }
+        Self {
+            key: hex::encode(rand::random::<[u8; 20]>()),
+        }
     }
 }
 
@@ -647,15 +728,30 @@ mod tests {
 
     #[test]
     fn malformed_emails_are_refused() {
-        for bad in ["jane", "jane@", "@example.com", "jane@example", "ja ne@example.com", "jane@exa_mple.com", "jane..doe@example.com", "jane@example.c"] {
+        for bad in [
+            "jane",
+            "jane@",
+            "@example.com",
+            "jane@example",
+            "ja ne@example.com",
+            "jane@exa_mple.com",
+            "jane..doe@example.com",
+            "jane@example.c",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn phones_lose_formatting_and_need_10_to_15_digits() {
-        assert_eq!(PhoneNumber::parse("0532 (123) 45-67").unwrap().as_ref(), "05321234567");
-        assert_eq!(PhoneNumber::parse("+90 532 123 4567").unwrap().as_ref(), "+905321234567");
+        assert_eq!(
+            PhoneNumber::parse("0532 (123) 45-67").unwrap().as_ref(),
+            "05321234567"
+        );
+        assert_eq!(
+            PhoneNumber::parse("+90 532 123 4567").unwrap().as_ref(),
+            "+905321234567"
+        );
         for bad in ["123", "+1234567890123456", "0532abc4567", "++905321234567"] {
             assert!(PhoneNumber::parse(bad).is_err(), "{bad}");
         }
@@ -664,7 +760,10 @@ mod tests {
     #[test]
     fn dates_of_birth_must_be_padded_real_and_past() {
         let today = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
-        assert_eq!(parse_date_of_birth("1990-04-28", today).unwrap(), NaiveDate::from_ymd_opt(1990, 4, 28));
+        assert_eq!(
+            parse_date_of_birth("1990-04-28", today).unwrap(),
+            NaiveDate::from_ymd_opt(1990, 4, 28)
+        );
         assert_eq!(parse_date_of_birth("", today).unwrap(), None);
         for bad in ["1990-4-28", "1990-02-30", "28.04.1990", "2027-01-01"] {
             assert!(parse_date_of_birth(bad, today).is_err(), "{bad}");

@@ -46,7 +46,8 @@ impl SetCookie<'_> {
             cookie.push_str("; Secure");
         }
         // Names are validated tokens and values word characters, so this cannot fail.
-        HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+        HeaderValue::from_str(&cookie)
+            .unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
     }
 }
 
@@ -62,7 +63,9 @@ mod tests {
 
     #[test]
     fn reads_a_cookie_among_junk_the_client_sends() {
-        let headers = headers(r#"undefined; pz-pos-error={"a":1}; sessionid=zzz; osessionid=abc; csrftoken=T"#);
+        let headers = headers(
+            r#"undefined; pz-pos-error={"a":1}; sessionid=zzz; osessionid=abc; csrftoken=T"#,
+        );
         assert_eq!(read(&headers, "osessionid"), Some("abc"));
         assert_eq!(read(&headers, "csrftoken"), Some("T"));
         assert_eq!(read(&headers, "undefined"), None);

@@ -35,7 +35,8 @@ pub const CSRF_FORM_FIELD: &str = "csrfmiddlewaretoken";
 const CSRF_COOKIE_AGE: std::time::Duration = std::time::Duration::from_secs(31_449_600);
 
 /// The paths the storefront's own server calls without a token (contract §4).
-const TOKENLESS_SERVER_CALLS: [&str; 3] = ["/users/login/", "/users/registration/", "/users/logout/"];
+const TOKENLESS_SERVER_CALLS: [&str; 3] =
+    ["/users/login/", "/users/registration/", "/users/logout/"];
 
 /// The outcome of the check, available to handlers as a request extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,13 +74,20 @@ pub async fn get_csrf_token() -> Response {
         secure: false,
     }
     .to_header();
-    let headers = [(header::SET_COOKIE, cookie), (header::CACHE_CONTROL, HeaderValue::from_static("no-store"))];
+    let headers = [
+        (header::SET_COOKIE, cookie),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+    ];
     (headers, Json(CsrfTokenView { csrf_token: token })).into_response()
 }
 
 /// A new random token: 64 alphanumerics, which is also a valid Django masked token.
 pub fn new_token() -> String {
-    rand::rng().sample_iter(&Alphanumeric).take(64).map(char::from).collect()
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(64)
+        .map(char::from)
+        .collect()
 }
 
 /// Middleware: checks unsafe methods (POST, PUT, PATCH, DELETE).
@@ -101,7 +109,10 @@ pub async fn protect(State(state): State<AppState>, mut request: Request, next: 
 }
 
 async fn check(state: &AppState, request: &mut Request) -> Result<CsrfCheck, ApiError> {
-    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE) {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    ) {
         return Ok(CsrfCheck::NotRequired);
     }
     let settings = &state.settings;
@@ -113,8 +124,12 @@ async fn check(state: &AppState, request: &mut Request) -> Result<CsrfCheck, Api
     };
     let Some(candidate) = candidate else {
         let headers = request.headers();
-        let from_a_server = !headers.contains_key(header::ORIGIN) && !headers.contains_key("sec-fetch-site");
-        if !settings.csrf_strict && from_a_server && TOKENLESS_SERVER_CALLS.contains(&request.uri().path()) {
+        let from_a_server =
+            !headers.contains_key(header::ORIGIN) && !headers.contains_key("sec-fetch-site");
+        if !settings.csrf_strict
+            && from_a_server
+            && TOKENLESS_SERVER_CALLS.contains(&request.uri().path())
+        {
             return Ok(CsrfCheck::TokenlessServerCall);
         }
         return Err(match cookies::read(request.headers(), CSRF_COOKIE) {
@@ -122,8 +137,13 @@ async fn check(state: &AppState, request: &mut Request) -> Result<CsrfCheck, Api
             Some(_) => ApiError::Csrf(CsrfFailure::TokenMissing),
         });
     };
-    let cookie = cookies::read(request.headers(), CSRF_COOKIE).ok_or(ApiError::Csrf(CsrfFailure::CookieNotSet))?;
-    if tokens_match(cookie, &candidate) { Ok(CsrfCheck::Passed) } else { Err(ApiError::Csrf(CsrfFailure::TokenIncorrect)) }
+    let cookie = cookies::read(request.headers(), CSRF_COOKIE)
+        .ok_or(ApiError::Csrf(CsrfFailure::CookieNotSet))?;
+    if tokens_match(cookie, &candidate) {
+        Ok(CsrfCheck::Passed)
+    } else {
+        Err(ApiError::Csrf(CsrfFailure::TokenIncorrect))
+    }
 }
 
 fn header_token(headers: &HeaderMap) -> Option<String> {
@@ -142,28 +162,42 @@ async fn form_token(request: &mut Request, limit: usize) -> Result<Option<String
     let body = std::mem::replace(request.body_mut(), Body::empty());
     let bytes = read_body(request.headers(), body, limit).await?;
     let fields = parse_body(&format, &bytes).await?;
-    let token = fields.get(CSRF_FORM_FIELD).and_then(|value| value.as_str()).map(str::to_owned);
+    let token = fields
+        .get(CSRF_FORM_FIELD)
+        .and_then(|value| value.as_str())
+        .map(str::to_owned);
     request.extensions_mut().insert(ParsedBody(fields));
     Ok(token.filter(|token| !token.is_empty()))
 }
 
 fn check_origin(headers: &HeaderMap, trusted: &[String]) -> Result<(), ApiError> {
-    let host = headers.get(header::HOST).and_then(|host| host.to_str().ok()).unwrap_or_default();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|host| host.to_str().ok())
+        .unwrap_or_default();
     let allowed = |origin: &str| {
         let origin = origin.to_ascii_lowercase();
-        let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or_default();
-        (!origin_host.is_empty() && origin_host.eq_ignore_ascii_case(host)) || trusted.contains(&origin)
+        let origin_host = origin
+            .split_once("://")
+            .map(|(_, rest)| rest)
+            .unwrap_or_default();
+        (!origin_host.is_empty() && origin_host.eq_ignore_ascii_case(host))
+            || trusted.contains(&origin)
     };
     if let Some(origin) = headers.get(header::ORIGIN) {
         let origin = origin.to_str().unwrap_or("(not text)");
         if !allowed(origin) {
-            return Err(ApiError::Csrf(CsrfFailure::OriginMismatch(origin.to_owned())));
+            return Err(ApiError::Csrf(CsrfFailure::OriginMismatch(
+                origin.to_owned(),
+            )));
         }
     }
     if let Some(referer) = headers.get(header::REFERER) {
         let referer = referer.to_str().unwrap_or("(not text)");
         if !allowed(&origin_of(referer)) {
-            return Err(ApiError::Csrf(CsrfFailure::RefererMismatch(referer.to_owned())));
+            return Err(ApiError::Csrf(CsrfFailure::RefererMismatch(
+                referer.to_owned(),
+            )));
         }
     }
     Ok(())
@@ -182,7 +216,8 @@ fn origin_of(url: &str) -> String {
 
 /// Whether a submitted token matches the cookie: equal, or equal secrets under Django's masking.
 fn tokens_match(cookie: &str, candidate: &str) -> bool {
-    if cookie.len() == candidate.len() && bool::from(cookie.as_bytes().ct_eq(candidate.as_bytes())) {
+    if cookie.len() == candidate.len() && bool::from(cookie.as_bytes().ct_eq(candidate.as_bytes()))
+    {
         return well_formed(cookie);
     }
     match (secret_of(cookie), secret_of(candidate)) {
@@ -251,7 +286,13 @@ mod tests {
         let second = mask(secret, "zyxwvutsrqponmlkjihgfedcbaZYXWVU");
         assert!(tokens_match(secret, &first));
         assert!(tokens_match(&first, &second));
-        assert!(!tokens_match(&first, &mask("bbcdefghijklmnopqrstuvwxyzABCDEF", "0123456789ABCDEFGHIJKLMNOPQRSTUV")));
+        assert!(!tokens_match(
+            &first,
+            &mask(
+                "bbcdefghijklmnopqrstuvwxyzABCDEF",
+                "0123456789ABCDEFGHIJKLMNOPQRSTUV"
+            )
+        ));
     }
 
     #[test]
@@ -263,7 +304,10 @@ mod tests {
 
     #[test]
     fn the_origin_of_a_referer_drops_path_and_query() {
-        assert_eq!(origin_of("https://shop.example.com:8443/a/b?c#d"), "https://shop.example.com:8443");
+        assert_eq!(
+            origin_of("https://shop.example.com:8443/a/b?c#d"),
+            "https://shop.example.com:8443"
+        );
         assert_eq!(origin_of("not a url"), "");
     }
 }

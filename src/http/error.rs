@@ -24,7 +24,10 @@ pub struct FieldErrors(BTreeMap<String, Vec<String>>);
 impl FieldErrors {
     /// Adds a message to a field.
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0.entry(field.to_owned()).or_default().push(message.into());
+        self.0
+            .entry(field.to_owned())
+            .or_default()
+            .push(message.into());
     }
 
     /// Records the error of a parse step and keeps going, so one answer lists every problem.
@@ -39,7 +42,11 @@ impl FieldErrors {
 
     /// `Ok(value)` when there are no errors, else the errors as an [`ApiError`].
     pub fn into_result<T>(self, value: impl FnOnce() -> T) -> Result<T, ApiError> {
-        if self.is_empty() { Ok(value()) } else { Err(ApiError::Validation(self)) }
+        if self.is_empty() {
+            Ok(value())
+        } else {
+            Err(ApiError::Validation(self))
+        }
     }
 }
 
@@ -73,10 +80,16 @@ impl std::fmt::Display for CsrfFailure {
             Self::TokenMissing => write!(f, "CSRF token missing."),
             Self::TokenIncorrect => write!(f, "CSRF token incorrect."),
             Self::OriginMismatch(origin) => {
-                write!(f, "Origin checking failed - {origin} does not match any trusted origins.")
+                write!(
+                    f,
+                    "Origin checking failed - {origin} does not match any trusted origins."
+                )
             }
             Self::RefererMismatch(referer) => {
-                write!(f, "Referer checking failed - {referer} does not match any trusted origins.")
+                write!(
+                    f,
+                    "Referer checking failed - {referer} does not match any trusted origins."
+                )
             }
         }
     }
@@ -174,7 +187,10 @@ impl IntoResponse for ApiError {
         if status == StatusCode::UNAUTHORIZED {
             // RFC 9110 wants a challenge with 401; Django's session auth names no scheme, so we
             // name the cookie-based one the client actually uses.
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Session"));
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Session"),
+            );
         }
         response
     }

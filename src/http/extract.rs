@@ -56,10 +56,18 @@ pub enum BodyFormat {
 impl BodyFormat {
     /// The format named by the request's `Content-Type`.
     pub fn of(headers: &HeaderMap) -> Self {
-        let Some(content_type) = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()) else {
+        let Some(content_type) = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+        else {
             return Self::Text;
         };
-        let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+        let essence = content_type
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
         match essence.as_str() {
             "application/json" => Self::Json,
             "text/plain" | "" => Self::Text,
@@ -96,7 +104,10 @@ pub async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<
 
 /// Turns a body into its fields. Empty bodies, and non-JSON text, are no fields at all: the
 /// proxy sends `{}` or nothing where no body is needed, and that must never fail.
-pub async fn parse_body(format: &BodyFormat, bytes: &Bytes) -> Result<Map<String, Value>, ApiError> {
+pub async fn parse_body(
+    format: &BodyFormat,
+    bytes: &Bytes,
+) -> Result<Map<String, Value>, ApiError> {
     let fields = match format {
         _ if bytes.iter().all(u8::is_ascii_whitespace) => Map::new(),
         BodyFormat::Json => parse_json(bytes)?,
@@ -104,7 +115,9 @@ pub async fn parse_body(format: &BodyFormat, bytes: &Bytes) -> Result<Map<String
         BodyFormat::Text => Map::new(),
         BodyFormat::Form => parse_form(bytes)?,
         BodyFormat::Multipart(boundary) => parse_multipart(bytes.clone(), boundary).await?,
-        BodyFormat::Other(media_type) => return Err(ApiError::UnsupportedMediaType(media_type.clone())),
+        BodyFormat::Other(media_type) => {
+            return Err(ApiError::UnsupportedMediaType(media_type.clone()));
+        }
     };
     let mut errors = FieldErrors::default();
     for (name, value) in &fields {
@@ -139,7 +152,10 @@ fn json_type_name(value: &Value) -> &'static str {
 
 fn parse_form(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
     // form_urlencoded decodes invalid UTF-8 lossily; check first so bad bytes are a 400, not U+FFFD.
-    let spaced: Vec<u8> = bytes.iter().map(|&byte| if byte == b'+' { b' ' } else { byte }).collect();
+    let spaced: Vec<u8> = bytes
+        .iter()
+        .map(|&byte| if byte == b'+' { b' ' } else { byte })
+        .collect();
     let decoded: Vec<u8> = percent_encoding::percent_decode(&spaced).collect();
     if std::str::from_utf8(&decoded).is_err() {
         return Err(ApiError::non_field("Form data is not valid UTF-8."));
@@ -147,7 +163,9 @@ fn parse_form(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
     let mut fields = Map::new();
     for (name, value) in form_urlencoded::parse(bytes) {
         // The first value wins, like the proxy does with repeated query keys.
-        fields.entry(name.into_owned()).or_insert_with(|| Value::String(value.into_owned()));
+        fields
+            .entry(name.into_owned())
+            .or_insert_with(|| Value::String(value.into_owned()));
     }
     Ok(fields)
 }
@@ -158,7 +176,9 @@ async fn parse_multipart(bytes: Bytes, boundary: &str) -> Result<Map<String, Val
     let mut multipart = multer::Multipart::new(stream, boundary);
     let mut fields = Map::new();
     while let Some(field) = multipart.next_field().await.map_err(malformed)? {
-        let Some(name) = field.name().map(str::to_owned) else { continue };
+        let Some(name) = field.name().map(str::to_owned) else {
+            continue;
+        };
         // Files are not part of any form we read; skip them.
         if field.file_name().is_some() {
             continue;
@@ -184,7 +204,10 @@ fn deserialize<T: DeserializeOwned>(fields: Map<String, Value>) -> Result<T, Api
 
 /// serde's "invalid type: integer `5`, expected a string" → "Incorrect type. Expected a string, but got integer `5`."
 fn describe_serde_error(message: &str) -> String {
-    if let Some((got, expected)) = message.strip_prefix("invalid type: ").and_then(|rest| rest.split_once(", expected ")) {
+    if let Some((got, expected)) = message
+        .strip_prefix("invalid type: ")
+        .and_then(|rest| rest.split_once(", expected "))
+    {
         return format!("Incorrect type. Expected {expected}, but got {got}.");
     }
     message.to_owned()

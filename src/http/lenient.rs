@@ -11,7 +11,10 @@ pub fn string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Strin
         Value::Null => Ok(None),
         Value::String(text) => Ok(Some(text)),
         Value::Number(number) => Ok(Some(number.to_string())),
-        other => Err(D::Error::custom(format!("Not a valid string, got {}.", kind(&other)))),
+        other => Err(D::Error::custom(format!(
+            "Not a valid string, got {}.",
+            kind(&other)
+        ))),
     }
 }
 

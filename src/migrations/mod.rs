@@ -13,6 +13,9 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_users::Migration), Box::new(m0002_sessions::Migration)]
+        vec![
+            Box::new(m0001_users::Migration),
+            Box::new(m0002_sessions::Migration),
+        ]
     }
 }

@@ -51,11 +51,17 @@ impl DatabaseStore {
 #[async_trait]
 impl SessionStore for DatabaseStore {
     async fn load(&self, id: &StorageId) -> anyhow::Result<Option<SessionRecord>> {
-        let Some(row) = entity::Entity::find_by_id(id.as_ref()).one(&self.connection).await? else {
+        let Some(row) = entity::Entity::find_by_id(id.as_ref())
+            .one(&self.connection)
+            .await?
+        else {
             return Ok(None);
         };
         let data = serde_json::from_str(&row.data).context("decoding stored session data")?;
-        Ok(Some(SessionRecord { data, expires_at: row.expires_at }))
+        Ok(Some(SessionRecord {
+            data,
+            expires_at: row.expires_at,
+        }))
     }
 
     async fn save(&self, id: &StorageId, record: &SessionRecord) -> anyhow::Result<()> {
@@ -77,7 +83,10 @@ impl SessionStore for DatabaseStore {
     }
 
     async fn delete(&self, id: &StorageId) -> anyhow::Result<()> {
-        entity::Entity::delete_by_id(id.as_ref()).exec(&self.connection).await.context("deleting a session")?;
+        entity::Entity::delete_by_id(id.as_ref())
+            .exec(&self.connection)
+            .await
+            .context("deleting a session")?;
         Ok(())
     }
 

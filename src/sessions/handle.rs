@@ -33,7 +33,11 @@ struct State {
 }
 
 impl Session {
-    pub(super) fn new(sessions: SessionManager, cookie_present: bool, cookie_key: Option<SessionKey>) -> Self {
+    pub(super) fn new(
+        sessions: SessionManager,
+        cookie_present: bool,
+        cookie_key: Option<SessionKey>,
+    ) -> Self {
         let state = State {
             cookie_present,
             cookie_key,
@@ -43,7 +47,10 @@ impl Session {
             changed: false,
             retired: Vec::new(),
         };
-        Self { sessions, state: Arc::new(Mutex::new(state)) }
+        Self {
+            sessions,
+            state: Arc::new(Mutex::new(state)),
+        }
     }
 
     async fn loaded(&self) -> anyhow::Result<tokio::sync::MutexGuard<'_, State>> {
@@ -52,7 +59,9 @@ impl Session {
             state.loaded = true;
             if let Some(key) = state.cookie_key.clone() {
                 let record = self.sessions.store().load(&key.storage_id()).await?;
-                if let Some(record) = record.filter(|record| record.expires_at > self.sessions.clock().now()) {
+                if let Some(record) =
+                    record.filter(|record| record.expires_at > self.sessions.clock().now())
+                {
                     state.data = Arc::new(record.data.clone());
                     state.existing = Some(key);
                 }
@@ -64,7 +73,10 @@ impl Session {
     /// The value stored under `key`, if any and of type `T`.
     pub async fn get<T: DeserializeOwned>(&self, key: &str) -> anyhow::Result<Option<T>> {
         let state = self.loaded().await?;
-        Ok(state.data.get(key).and_then(|value| T::deserialize(value).ok()))
+        Ok(state
+            .data
+            .get(key)
+            .and_then(|value| T::deserialize(value).ok()))
     }
 
     /// Stores `value` under `key`; creates the session if there is none.
@@ -131,7 +143,10 @@ impl Session {
             None => (SessionKey::generate(), true),
         };
         let expires_at = self.sessions.clock().now() + self.sessions.age();
-        let record = Arc::new(SessionRecord { data: Map::clone(&state.data), expires_at });
+        let record = Arc::new(SessionRecord {
+            data: Map::clone(&state.data),
+            expires_at,
+        });
         store.save(&key.storage_id(), record).await?;
         state.existing = Some(key.clone());
         state.changed = false;
@@ -143,10 +158,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Session {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<Session>()
-            .cloned()
-            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the session layer is not installed")))
+        parts.extensions.get::<Session>().cloned().ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!("the session layer is not installed"))
+        })
     }
 }

@@ -16,12 +16,17 @@ impl SessionKey {
     /// A new random key.
     pub fn generate() -> Self {
         let mut rng = rand::rng();
-        Self((0..LENGTH).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect())
+        Self(
+            (0..LENGTH)
+                .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+                .collect(),
+        )
     }
 
     /// The key from a cookie value, if it has the right format (anything else is "no session").
     pub fn parse(value: &str) -> Option<Self> {
-        let well_formed = value.len() == LENGTH && value.bytes().all(|byte| ALPHABET.contains(&byte));
+        let well_formed =
+            value.len() == LENGTH && value.bytes().all(|byte| ALPHABET.contains(&byte));
         well_formed.then(|| Self(value.to_owned()))
     }
 
@@ -69,7 +74,13 @@ mod tests {
 
     #[test]
     fn malformed_keys_are_refused() {
-        for bad in ["", "short", "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345", "abcdefghijklmnopqrstuvwxyz01234-", "undefined"] {
+        for bad in [
+            "",
+            "short",
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345",
+            "abcdefghijklmnopqrstuvwxyz01234-",
+            "undefined",
+        ] {
             assert!(SessionKey::parse(bad).is_none(), "{bad}");
         }
     }

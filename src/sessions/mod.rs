@@ -22,13 +22,13 @@ use axum::{
 };
 use sea_orm::DatabaseConnection;
 
+use self::{database::DatabaseStore, redis::RedisStore, store::CachedStore};
 pub use self::{
     database::entity,
     handle::Session,
     key::{SessionKey, StorageId},
     store::{SessionRecord, SessionStore},
 };
-use self::{database::DatabaseStore, redis::RedisStore, store::CachedStore};
 use crate::{
     clock::Clock,
     config::{Config, SessionStoreUrl},
@@ -52,7 +52,11 @@ struct Inner {
 
 impl SessionManager {
     /// Opens the store named by `SESSION_STORE`.
-    pub async fn from_config(config: &Config, connection: DatabaseConnection, clock: Clock) -> anyhow::Result<Self> {
+    pub async fn from_config(
+        config: &Config,
+        connection: DatabaseConnection,
+        clock: Clock,
+    ) -> anyhow::Result<Self> {
         let store: Arc<dyn SessionStore> = match &config.session_store {
             SessionStoreUrl::Database => Arc::new(DatabaseStore::new(connection)),
             SessionStoreUrl::Redis(url) => {
@@ -98,7 +102,11 @@ impl SessionManager {
         cookies::SetCookie {
             name: &self.inner.cookie_name,
             value: key.map_or("", SessionKey::as_cookie_value),
-            max_age: if key.is_some() { self.inner.age } else { Duration::ZERO },
+            max_age: if key.is_some() {
+                self.inner.age
+            } else {
+                Duration::ZERO
+            },
             http_only: true,
             secure: self.inner.secure,
         }
@@ -108,9 +116,17 @@ impl SessionManager {
 
 /// Middleware: gives each request its [`Session`] (loaded only if a handler asks), then saves
 /// it and sets or deletes the cookie. Runs for error answers too: a failed login still counts.
-pub async fn manage_sessions(State(sessions): State<SessionManager>, mut request: Request, next: Next) -> Response {
+pub async fn manage_sessions(
+    State(sessions): State<SessionManager>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let cookie = cookies::read(request.headers(), sessions.cookie_name());
-    let session = Session::new(sessions.clone(), cookie.is_some(), cookie.and_then(SessionKey::parse));
+    let session = Session::new(
+        sessions.clone(),
+        cookie.is_some(),
+        cookie.and_then(SessionKey::parse),
+    );
     request.extensions_mut().insert(session.clone());
     let mut response = next.run(request).await;
     match session.commit().await {

@@ -23,8 +23,14 @@ impl RedisStore {
     /// Connects to `url`; keys get `prefix`.
     pub async fn connect(url: &str, prefix: String, clock: Clock) -> anyhow::Result<Self> {
         let client = redis::Client::open(url).context("parsing SESSION_STORE as a Redis URL")?;
-        let connection = ConnectionManager::new(client).await.context("connecting to Redis (SESSION_STORE)")?;
-        Ok(Self { connection, prefix, clock })
+        let connection = ConnectionManager::new(client)
+            .await
+            .context("connecting to Redis (SESSION_STORE)")?;
+        Ok(Self {
+            connection,
+            prefix,
+            clock,
+        })
     }
 
     fn redis_key(&self, id: &StorageId) -> String {
@@ -36,8 +42,13 @@ impl RedisStore {
 impl SessionStore for RedisStore {
     async fn load(&self, id: &StorageId) -> anyhow::Result<Option<SessionRecord>> {
         let mut connection = self.connection.clone();
-        let value: Option<String> = connection.get(self.redis_key(id)).await.context("reading a session from Redis")?;
-        value.map(|json| serde_json::from_str(&json).context("decoding a session from Redis")).transpose()
+        let value: Option<String> = connection
+            .get(self.redis_key(id))
+            .await
+            .context("reading a session from Redis")?;
+        value
+            .map(|json| serde_json::from_str(&json).context("decoding a session from Redis"))
+            .transpose()
     }
 
     async fn save(&self, id: &StorageId, record: &SessionRecord) -> anyhow::Result<()> {
@@ -47,10 +58,16 @@ impl SessionStore for RedisStore {
         match u64::try_from(seconds_left) {
             Ok(seconds) if seconds > 0 => {
                 let json = serde_json::to_string(record)?;
-                let () = connection.set_ex(key, json, seconds).await.context("saving a session to Redis")?;
+                let () = connection
+                    .set_ex(key, json, seconds)
+                    .await
+                    .context("saving a session to Redis")?;
             }
             _ => {
-                let () = connection.del(key).await.context("deleting a session from Redis")?;
+                let () = connection
+                    .del(key)
+                    .await
+                    .context("deleting a session from Redis")?;
             }
         }
         Ok(())
@@ -58,7 +75,10 @@ impl SessionStore for RedisStore {
 
     async fn delete(&self, id: &StorageId) -> anyhow::Result<()> {
         let mut connection = self.connection.clone();
-        let () = connection.del(self.redis_key(id)).await.context("deleting a session from Redis")?;
+        let () = connection
+            .del(self.redis_key(id))
+            .await
+            .context("deleting a session from Redis")?;
         Ok(())
     }
 

@@ -44,8 +44,12 @@ pub struct CachedStore {
 impl CachedStore {
     /// Wraps `store`; a zero `ttl` turns the cache off.
     pub fn new(store: Arc<dyn SessionStore>, ttl: Duration) -> Self {
-        let cache = (!ttl.is_zero())
-            .then(|| moka::sync::Cache::builder().max_capacity(100_000).time_to_live(ttl).build());
+        let cache = (!ttl.is_zero()).then(|| {
+            moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(ttl)
+                .build()
+        });
         Self { store, cache }
     }
 

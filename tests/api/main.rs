@@ -1,1 +1,16 @@
+//! The API as the storefront client sees it: one test binary, real HTTP on 127.0.0.1, a real
+//! database (SQLite, or PostgreSQL with `STOREFRONT_TEST_DATABASE_URL`) and session store (the
+//! database, or Redis with `STOREFRONT_TEST_SESSION_STORE`).
+#![allow(clippy::unwrap_used)]
 
+mod body_formats;
+mod csrf;
+mod current_user;
+mod errors;
+mod login;
+mod logout;
+mod operations;
+mod profile;
+mod registration;
+mod sessions;
+mod support;

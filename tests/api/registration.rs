@@ -1,0 +1,186 @@
+//! Registration: validation, duplicates, immediate login.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::support::{Customer, json_body, set_cookies, spawn_app};
+
+#[tokio::test]
+async fn registration_logs_the_customer_in_at_once() {
+    let app = spawn_app().await;
+    let customer = Customer::generate();
+
+    let response = app.register(&customer).await;
+
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert!(set_cookies(&response)[0].starts_with("osessionid="));
+    assert!(
+        json_body(response).await["key"]
+            .as_str()
+            .is_some_and(|key| !key.is_empty())
+    );
+    let user = json_body(app.current_user().await).await;
+    assert_eq!(user["email"], customer.email.as_str());
+    assert_eq!(user["user_type"], "registered");
+    assert_eq!(
+        user["attributes"],
+        json!({"register_client_type": "default"})
+    );
+}
+
+#[tokio::test]
+async fn registration_stores_every_field_the_form_sends_as_strings() {
+    let app = spawn_app().await;
+    let body = json!({
+        "email": "Jane.Doe@Example.com", "password": "Xk39!pQz-long", "first_name": "Jane", "last_name": "Doe",
+        "phone": "0532 123 45 67", "gender": "female", "date_of_birth": "1990-01-31", "email_allowed": "true",
+        "sms_allowed": "false", "confirm": "true", "kvkk_confirm": "on", "formType": "register", "locale": "en"
+    });
+
+    let response = app
+        .client
+        .post(app.url("/users/registration/"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let user = json_body(app.current_user().await).await;
+    assert_eq!(user["email"], "Jane.Doe@Example.com");
+    assert_eq!(user["phone"], "05321234567");
+    assert_eq!(user["gender"], "female");
+    assert_eq!(user["date_of_birth"], "1990-01-31");
+    assert_eq!(user["email_allowed"], true);
+    assert_eq!(user["sms_allowed"], false);
+    assert_eq!(
+        user["attributes"],
+        json!({"register_client_type": "default", "confirm": true, "kvkk_confirm": true})
+    );
+}
+
+#[tokio::test]
+async fn registration_rejects_an_email_that_differs_only_in_case() {
+    let app = spawn_app().await;
+    let customer = Customer::generate();
+    app.register(&customer).await;
+    let twin = Customer {
+        email: customer.email.to_uppercase(),
+        ..customer
+    };
+
+    let response = app
+        .bare(Method::POST, "/users/registration/")
+        .json(&twin.registration())
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        json_body(response).await,
+        json!({"email": ["A user is already registered with this e-mail address."]})
+    );
+}
+
+#[tokio::test]
+async fn every_invalid_field_is_reported_at_once() {
+    let app = spawn_app().await;
+    let body = json!({"email": "nope", "password": "123", "phone": "12", "gender": "x", "date_of_birth": "31.01.1990", "first_name": "J".repeat(151)});
+
+    let response = app
+        .bare(Method::POST, "/users/registration/")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        json_body(response).await,
+        json!({
+            "email": ["Enter a valid email address."],
+            "first_name": ["Ensure this field has no more than 150 characters."],
+            "phone": ["Enter a valid phone number."],
+            "gender": ["\"x\" is not a valid choice."],
+            "date_of_birth": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."],
+        })
+    );
+}
+
+#[tokio::test]
+async fn weak_passwords_get_djangos_validator_messages() {
+    let app = spawn_app().await;
+    let attempt = |password: &str| json!({"email": "jane.doe@example.com", "password": password, "first_name": "Jane"});
+
+    let short_numeric = app
+        .bare(Method::POST, "/users/registration/")
+        .json(&attempt("1234567"))
+        .send()
+        .await
+        .unwrap();
+    let common = app
+        .bare(Method::POST, "/users/registration/")
+        .json(&attempt("password123"))
+        .send()
+        .await
+        .unwrap();
+    let similar = app
+        .bare(Method::POST, "/users/registration/")
+        .json(&attempt("jane.doe@example"))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(
+        json_body(short_numeric).await,
+        json!({"password": [
+            "This password is too short. It must contain at least 8 characters.",
+            "This password is too common.",
+            "This password is entirely numeric."
+        ]})
+    );
+    assert_eq!(
+        json_body(common).await,
+        json!({"password": ["This password is too common."]})
+    );
+    assert_eq!(
+        json_body(similar).await,
+        json!({"password": ["The password is too similar to the email address."]})
+    );
+}
+
+#[tokio::test]
+async fn the_allauth_password_pair_must_match() {
+    let app = spawn_app().await;
+    let body = json!({"email": "pair@example.com", "password1": "Xk39!pQz-long", "password2": "Xk39!pQz-lonG"});
+
+    let response = app
+        .bare(Method::POST, "/users/registration/")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(
+        json_body(response).await,
+        json!({"password2": ["The two password fields didn't match."]})
+    );
+}
+
+#[tokio::test]
+async fn registration_keeps_the_guest_session_data_under_a_new_key() {
+    let app = spawn_app().await;
+    app.client
+        .post(app.url("/users/login/"))
+        .json(&json!({"email": "x@example.com", "password": "Wrong-pass-1"}))
+        .send()
+        .await
+        .unwrap();
+    let guest_key = app.session_key().unwrap();
+
+    app.register(&Customer::generate()).await;
+
+    assert_ne!(app.session_key().unwrap(), guest_key);
+    assert_eq!(app.current_user().await.status(), StatusCode::OK);
+}

@@ -1,0 +1,225 @@
+//! `spawn_app()` and the customer's steps as `TestApp` methods.
+
+mod database;
+
+use std::sync::Arc;
+
+use reqwest::{Method, RequestBuilder, Response, StatusCode, cookie::CookieStore};
+use serde_json::{Value, json};
+use storefront::{
+    clock::Clock,
+    config::{Config, SessionStoreUrl},
+    startup::Application,
+    state::AppState,
+};
+
+pub use self::database::TestDatabase;
+
+/// A customer with a unique e-mail address and a password that passes the validators.
+#[derive(Clone, Debug)]
+pub struct Customer {
+    pub email: String,
+    pub password: String,
+}
+
+impl Customer {
+    pub fn generate() -> Self {
+        Self {
+            email: format!("shopper-{}@example.com", random_word(12)),
+            password: "Xk39!pQz-long".to_owned(),
+        }
+    }
+
+    pub fn registration(&self) -> Value {
+        json!({"email": self.email, "password": self.password, "first_name": "Jane", "last_name": "Doe"})
+    }
+
+    pub fn credentials(&self) -> Value {
+        json!({"email": self.email, "password": self.password})
+    }
+}
+
+pub fn random_word(length: usize) -> String {
+    use rand::Rng;
+    rand::rng()
+        .sample_iter(rand::distr::Alphanumeric)
+        .take(length)
+        .map(char::from)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// A running application and a browser-like client (with a cookie jar) talking to it.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub jar: Arc<reqwest::cookie::Jar>,
+    pub state: AppState,
+    pub cookie_name: String,
+    _database: TestDatabase,
+}
+
+/// The app with the default configuration.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// The app with configuration changes.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+    let database = TestDatabase::create().await;
+    let mut config = Config::defaults().expect("default configuration");
+    config.database_url = database.url();
+    config.storefront_bind = "127.0.0.1:0".parse().unwrap();
+    config.password_hash_threads = Some(2);
+    if let Ok(url) = std::env::var("STOREFRONT_TEST_SESSION_STORE") {
+        config.session_store = SessionStoreUrl::Redis(url.into());
+        config.session_redis_prefix = format!("test:{}:", random_word(16));
+    }
+    configure(&mut config);
+    let cookie_name = config.session_cookie_name.clone();
+    let application = Application::build(config, Clock::default())
+        .await
+        .expect("the application starts");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    let state = application.state().clone();
+    tokio::spawn(application.run_until_stopped());
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let client = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp {
+        address,
+        client,
+        jar,
+        state,
+        cookie_name,
+        _database: database,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// The value of a cookie in the client's jar.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let url = self.address.parse().unwrap();
+        let header = self.jar.cookies(&url)?;
+        header
+            .to_str()
+            .unwrap()
+            .split("; ")
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.to_owned())
+    }
+
+    pub fn session_key(&self) -> Option<String> {
+        self.cookie(&self.cookie_name)
+    }
+
+    /// Puts a cookie into the client's jar, as a browser would hold it.
+    pub fn set_cookie(&self, name: &str, value: &str) {
+        self.jar.add_cookie_str(
+            &format!("{name}={value}; Path=/"),
+            &self.address.parse().unwrap(),
+        );
+    }
+
+    /// A request through the cookie jar, with the CSRF header a browser sends when it has a token.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let builder = self.client.request(method, self.url(path));
+        match self.cookie("csrftoken") {
+            Some(token) => builder.header("x-csrftoken", token),
+            None => builder,
+        }
+    }
+
+    /// A request without the jar: only the headers the test sets.
+    pub fn bare(&self, method: Method, path: &str) -> RequestBuilder {
+        reqwest::Client::new().request(method, self.url(path))
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.request(Method::GET, path).send().await.unwrap()
+    }
+
+    pub async fn patch_json(&self, path: &str, body: &Value) -> Response {
+        self.request(Method::PATCH, path)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `GET /csrf_token/`, and the token kept as the `csrftoken` cookie.
+    pub async fn fetch_csrf_token(&self) -> String {
+        let response = self.get("/csrf_token/").await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.unwrap();
+        body["csrf_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Registers through the endpoint, as the storefront's server does (no CSRF header).
+    pub async fn register(&self, customer: &Customer) -> Response {
+        self.client
+            .post(self.url("/users/registration/"))
+            .json(&customer.registration())
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Logs in as the storefront's server does (no CSRF header, JSON credentials).
+    pub async fn log_in(&self, customer: &Customer) -> Response {
+        self.client
+            .post(self.url("/users/login/"))
+            .json(&customer.credentials())
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A new customer, registered and logged in on this client.
+    pub async fn logged_in_customer(&self) -> Customer {
+        let customer = Customer::generate();
+        assert_eq!(self.register(&customer).await.status(), StatusCode::CREATED);
+        customer
+    }
+
+    pub async fn current_user(&self) -> Response {
+        self.get("/current_user/").await
+    }
+
+    /// Moves the application's clock forward.
+    pub fn advance_clock(&self, by: std::time::Duration) {
+        self.state.clock.advance(by);
+    }
+}
+
+/// The `Set-Cookie` headers of a response.
+pub fn set_cookies(response: &Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|value| value.to_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The JSON body of a response, asserting the content type.
+pub async fn json_body(response: Response) -> Value {
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|value| value.to_str().unwrap().to_owned());
+    assert_eq!(
+        content_type.as_deref(),
+        Some("application/json"),
+        "JSON expected"
+    );
+    response.json().await.unwrap()
+}
