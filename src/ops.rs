@@ -1,14 +1,12 @@
 //! Operator endpoints: `GET /healthz` (checks the database) and `GET /metrics` (Prometheus text:
-//! requests by method, route and status, and a latency histogram), plus the middleware that
-//! records those metrics.
+//! requests by method, route and status, and a latency histogram), and what each request records.
 
 use std::{sync::Mutex, time::Instant};
 
 use axum::{
     Json,
     extract::{MatchedPath, Request, State},
-    http::{StatusCode, header},
-    middleware::Next,
+    http::{Method, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -86,19 +84,90 @@ pub fn spawn_metrics_upkeep(handle: PrometheusHandle) {
     });
 }
 
-/// Middleware: counts each request by method, matched route and status, and times it.
-pub async fn record_metrics(request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = request.method().as_str().to_owned();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", MatchedPath::as_str)
-        .to_owned();
-    let response = next.run(request).await;
-    let status = response.status().as_u16().to_string();
-    metrics::counter!(REQUESTS, "method" => method.clone(), "route" => route.clone(), "status" => status).increment(1);
-    metrics::histogram!(DURATION, "method" => method, "route" => route)
-        .record(started.elapsed().as_secs_f64());
-    response
+/// What is recorded of every request: one span (method and matched route, never the URI,
+/// headers or body, which can carry tokens), a request counter and a latency histogram.
+pub struct Observation {
+    started: Instant,
+    method: &'static str,
+    route: String,
+    span: tracing::Span,
+}
+
+impl Observation {
+    /// Starts observing `request` (after routing, so the matched route is known).
+    pub fn start(request: &Request) -> Self {
+        let method = method_label(request.method());
+        let route = request
+            .extensions()
+            .get::<MatchedPath>()
+            .map_or("unmatched", MatchedPath::as_str)
+            .to_owned();
+        let span =
+            tracing::info_span!("request", method, route = %route, status = tracing::field::Empty);
+        Self {
+            started: Instant::now(),
+            method,
+            route,
+            span,
+        }
+    }
+
+    /// The request's span, to run the rest of the request in.
+    pub fn span(&self) -> tracing::Span {
+        self.span.clone()
+    }
+
+    /// Records the answer.
+    pub fn finish(self, response: &Response) {
+        let status = response.status();
+        self.span.record("status", status.as_u16());
+        if status.is_server_error() {
+            tracing::error!(parent: &self.span, status = status.as_u16(), "answered with a server error");
+        }
+        let Self {
+            started,
+            method,
+            route,
+            ..
+        } = self;
+        metrics::counter!(REQUESTS, "method" => method, "route" => route.clone(), "status" => status_label(status))
+            .increment(1);
+        metrics::histogram!(DURATION, "method" => method, "route" => route)
+            .record(started.elapsed().as_secs_f64());
+    }
+}
+
+// Static labels: no allocation for the values almost every request has.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PATCH => "PATCH",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
+fn status_label(status: StatusCode) -> &'static str {
+    status
+        .canonical_reason()
+        .map_or("other", |_| match status.as_u16() {
+            200 => "200",
+            201 => "201",
+            204 => "204",
+            400 => "400",
+            401 => "401",
+            403 => "403",
+            404 => "404",
+            405 => "405",
+            413 => "413",
+            415 => "415",
+            429 => "429",
+            500 => "500",
+            503 => "503",
+            _ => "other",
+        })
 }

@@ -1,20 +1,13 @@
 //! Building and running the application: state, router, middleware order, background tasks.
 //! Tests build the very same [`Application`] on port 0.
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use anyhow::Context;
-use axum::{
-    Router,
-    body::Body,
-    extract::{MatchedPath, Request},
-    http::Response,
-    middleware::{from_fn, from_fn_with_state},
-};
+use axum::{Router, extract::Request, middleware::from_fn_with_state};
 use tokio::net::TcpListener;
 use tower::Layer;
-use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
-use tracing::Span;
+use tower_http::catch_panic::CatchPanicLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
@@ -24,10 +17,10 @@ use crate::{
     clock::Clock,
     config::{Command, Config, Settings},
     db,
-    http::{ApiError, csrf, openapi::ApiDoc, paths},
+    http::{ApiError, csrf, openapi::ApiDoc, paths, pipeline},
     ops,
     sessions::{self, SessionManager},
-    state::AppState,
+    state::{AppState, Services},
 };
 
 /// Runs what the command line asks for: the server (default) or a maintenance command.
@@ -60,7 +53,7 @@ impl Application {
         let hash_threads = config
             .password_hash_threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
-        let state = AppState {
+        let state = AppState::new(Services {
             db,
             sessions,
             customers: CustomerCache::new(config.session_cache_ttl),
@@ -68,7 +61,7 @@ impl Application {
             settings: Arc::new(Settings::from(&config)),
             clock,
             metrics: ops::metrics_handle()?,
-        };
+        });
         let listener = TcpListener::bind(config.storefront_bind)
             .await
             .with_context(|| format!("binding STOREFRONT_BIND={}", config.storefront_bind))?;
@@ -117,33 +110,17 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::router())
         .merge(ops::router())
         .split_for_parts();
-    // Layers run outermost first in the reverse order of these lines:
-    // panic → trace → metrics → CSRF → sessions → handler.
     api.merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
         .fallback(paths::not_found)
         .method_not_allowed_fallback(paths::method_not_allowed)
-        // Innermost: handlers see the session; its changes are saved after them, error answers included.
-        .layer(from_fn_with_state(state.sessions.clone(), sessions::manage_sessions))
-        // Before sessions, so a forged request never touches one.
-        .layer(from_fn_with_state(state.clone(), csrf::protect))
-        // Counts every answer, CSRF refusals included.
-        .layer(from_fn(ops::record_metrics))
-        // One span per request: method and matched route, never the URI, headers or body.
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(|request: &Request| {
-                    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str);
-                    tracing::info_span!("request", method = %request.method(), route, status = tracing::field::Empty)
-                })
-                .on_response(|response: &Response<Body>, latency: Duration, span: &Span| {
-                    span.record("status", response.status().as_u16());
-                    tracing::debug!(latency_ms = latency.as_secs_f64() * 1000.0, "answered");
-                }),
-        )
+        // Observation, CSRF and session, in that order (see the module).
+        .layer(from_fn_with_state(state.clone(), pipeline::around_request))
         // Outermost: a panic anywhere becomes the JSON 500, never a dropped connection.
         .layer(CatchPanicLayer::custom(|_panic| {
             tracing::error!("a request handler panicked");
-            axum::response::IntoResponse::into_response(ApiError::Internal(anyhow::anyhow!("handler panicked")))
+            axum::response::IntoResponse::into_response(ApiError::Internal(anyhow::anyhow!(
+                "handler panicked"
+            )))
         }))
         .with_state(state)
 }

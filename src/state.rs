@@ -1,6 +1,7 @@
-//! The state every handler can reach: cheap to clone (handles and `Arc`s only).
+//! The state every handler can reach. One `Arc` inside: extractors and middleware clone it on
+//! every request, so a clone must cost one reference-count increment.
 
-use std::sync::Arc;
+use std::{ops::Deref, sync::Arc};
 
 use axum::extract::FromRef;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -13,9 +14,27 @@ use crate::{
     sessions::SessionManager,
 };
 
-/// Handles shared by all requests.
+/// Handles shared by all requests; reads as [`Services`].
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl AppState {
+    /// Shares `services` with every request.
+    pub fn new(services: Services) -> Self {
+        Self(Arc::new(services))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// What a request can reach.
+pub struct Services {
     /// The database pool.
     pub db: DatabaseConnection,
     /// Session store, cache and cookie settings.

@@ -108,7 +108,7 @@ pub async fn log_in(
     if needs_rehash {
         let hash = state.hasher.hash(credentials.password).await?;
         queries::set_password_hash(&state.db, customer.id, hash.clone(), state.clock.now()).await?;
-        customer.password_hash = hash;
+        customer.set_password_hash(hash);
         tracing::info!(
             customer = customer.id,
             "upgraded a legacy password hash to argon2id"

@@ -546,10 +546,14 @@ pub struct Customer {
     /// Latest change.
     pub modified_date: DateTime<Utc>,
     pub(super) password_hash: String,
+    /// Derived once per load: read on every authenticated request.
+    session_auth_hash: String,
+    hashed_email: String,
 }
 
 impl From<entity::Model> for Customer {
     fn from(row: entity::Model) -> Self {
+        let hashed_email = hex::encode(Sha256::digest(row.email.trim().to_lowercase()));
         Self {
             id: row.id,
             username: row.username,
@@ -569,19 +573,32 @@ impl From<entity::Model> for Customer {
             date_joined: row.date_joined,
             last_login: row.last_login,
             modified_date: row.modified_date,
+            session_auth_hash: session_auth_hash(&row.password),
+            hashed_email,
             password_hash: row.password,
         }
     }
 }
 
+/// Django's session auth hash idea: a value derived from the password hash, kept in the session
+/// at login, so that a password change ends the other sessions. A hash of the hash reveals
+/// nothing usable.
+fn session_auth_hash(password_hash: &str) -> String {
+    hex::encode(Sha256::digest(format!(
+        "storefront.session-auth:{password_hash}"
+    )))
+}
+
 impl Customer {
-    /// The password-derived value a session keeps, so that a password change ends the other
-    /// sessions (Django's session auth hash). A hash of the hash: it reveals nothing usable.
-    pub fn session_auth_hash(&self) -> String {
-        hex::encode(Sha256::digest(format!(
-            "storefront.session-auth:{}",
-            self.password_hash
-        )))
+    /// The password-derived value a session keeps (see [`session_auth_hash`]).
+    pub fn session_auth_hash(&self) -> &str {
+        &self.session_auth_hash
+    }
+
+    /// Replaces the password hash (and what derives from it).
+    pub(super) fn set_password_hash(&mut self, hash: String) {
+        self.session_auth_hash = session_auth_hash(&hash);
+        self.password_hash = hash;
     }
 }
 
@@ -632,7 +649,7 @@ impl From<&Customer> for CurrentUserView {
             last_login: customer.last_login.as_ref().map(wire_time),
             date_of_birth: customer.date_of_birth,
             gender: customer.gender.clone(),
-            hashed_email: hex::encode(Sha256::digest(customer.email.trim().to_lowercase())),
+            hashed_email: customer.hashed_email.clone(),
             is_active: customer.is_active,
             user_type: customer.user_type.clone(),
             attributes: customer.attributes.clone(),

@@ -9,9 +9,8 @@
 use axum::{
     Json,
     body::Body,
-    extract::{Request, State},
+    extract::Request,
     http::{HeaderMap, HeaderValue, Method, header},
-    middleware::Next,
     response::{IntoResponse, Response},
 };
 use rand::{Rng, distr::Alphanumeric};
@@ -90,7 +89,8 @@ pub fn new_token() -> String {
         .collect()
 }
 
-/// Middleware: checks unsafe methods (POST, PUT, PATCH, DELETE).
+/// Checks unsafe methods (POST, PUT, PATCH, DELETE); the outcome goes into the request's
+/// extensions as a [`CsrfCheck`].
 ///
 /// `Origin`/`Referer`, when present, must name this host or a trusted origin. Then the
 /// `X-CSRFToken` header, or for form bodies the `csrfmiddlewaretoken` field, must match the
@@ -98,14 +98,10 @@ pub fn new_token() -> String {
 /// token when it shows no sign of a browser (no `Origin`, no `Sec-Fetch-Site`), because the
 /// storefront's server calls them directly; a browser's cross-site post always carries those
 /// headers, so login CSRF stays closed. `CSRF_STRICT` removes the exception.
-pub async fn protect(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    match check(&state, &mut request).await {
-        Ok(outcome) => {
-            request.extensions_mut().insert(outcome);
-            next.run(request).await
-        }
-        Err(error) => error.into_response(),
-    }
+pub async fn verify(state: &AppState, mut request: Request) -> Result<Request, ApiError> {
+    let outcome = check(state, &mut request).await?;
+    request.extensions_mut().insert(outcome);
+    Ok(request)
 }
 
 async fn check(state: &AppState, request: &mut Request) -> Result<CsrfCheck, ApiError> {

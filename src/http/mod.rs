@@ -8,6 +8,7 @@ pub mod extract;
 pub mod lenient;
 pub mod openapi;
 pub mod paths;
+pub mod pipeline;
 
 pub use self::{
     error::{ApiError, CsrfFailure, ErrorDetail, FieldErrors},

@@ -1,5 +1,5 @@
 //! The per-request session handle: loads lazily, tracks changes, and commits them once the
-//! handler is done (see [`super::manage_sessions`]).
+//! handler is done (see [`super::with_session`]).
 
 use std::sync::Arc;
 
@@ -62,7 +62,7 @@ impl Session {
                 if let Some(record) =
                     record.filter(|record| record.expires_at > self.sessions.clock().now())
                 {
-                    state.data = Arc::new(record.data.clone());
+                    state.data = record.data.clone();
                     state.existing = Some(key);
                 }
             }
@@ -144,7 +144,7 @@ impl Session {
         };
         let expires_at = self.sessions.clock().now() + self.sessions.age();
         let record = Arc::new(SessionRecord {
-            data: Map::clone(&state.data),
+            data: state.data.clone(),
             expires_at,
         });
         store.save(&key.storage_id(), record).await?;

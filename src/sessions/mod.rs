@@ -4,7 +4,7 @@
 //! session cookie and stores keep only its hash. An unknown, expired or forged key is never
 //! adopted: a new key is issued when the request stores something. The key rotates only at login
 //! ([`Session::cycle_key`]). Handlers reach the request's session through the [`Session`]
-//! extractor; [`manage_sessions`] saves it after the handler and sets or deletes the cookie.
+//! extractor; [`with_session`] saves it after the handler and sets or deletes the cookie.
 
 mod database;
 mod handle;
@@ -15,7 +15,7 @@ mod store;
 use std::{sync::Arc, time::Duration};
 
 use axum::{
-    extract::{Request, State},
+    extract::Request,
     http::header,
     middleware::Next,
     response::{IntoResponse, Response},
@@ -114,13 +114,9 @@ impl SessionManager {
     }
 }
 
-/// Middleware: gives each request its [`Session`] (loaded only if a handler asks), then saves
-/// it and sets or deletes the cookie. Runs for error answers too: a failed login still counts.
-pub async fn manage_sessions(
-    State(sessions): State<SessionManager>,
-    mut request: Request,
-    next: Next,
-) -> Response {
+/// Gives the request its [`Session`] (loaded only if a handler asks), runs the handler, then saves
+/// the session and sets or deletes the cookie. Also for error answers: a failed login counts.
+pub async fn with_session(sessions: &SessionManager, mut request: Request, next: Next) -> Response {
     let cookie = cookies::read(request.headers(), sessions.cookie_name());
     let session = Session::new(
         sessions.clone(),

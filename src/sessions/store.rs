@@ -14,7 +14,8 @@ use super::key::StorageId;
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SessionRecord {
     /// The session's data, Django-style: a JSON object that each area reads and writes by key.
-    pub data: Map<String, Value>,
+    /// Shared, so a request reading a cached session copies nothing.
+    pub data: Arc<Map<String, Value>>,
     /// When the session stops being valid (last change + session age).
     pub expires_at: DateTime<Utc>,
 }
