@@ -585,11 +585,13 @@ mod tests {
             })
         };
 
-        let before = hasher.run_on_pool(work_area).await.unwrap();
+        let idle = hasher.run_on_pool(work_area).await.unwrap();
         let hash = hasher.hash(secret("one")).await.unwrap();
+        let before = hasher.run_on_pool(work_area).await.unwrap();
         verify(&hasher, ("one", &hash)).await;
         let after = hasher.run_on_pool(work_area).await.unwrap();
 
+        assert_eq!(idle.1, 0, "nothing allocated before the first hash");
         assert_eq!(before.1, OUR_BLOCK_COUNT);
         assert_eq!(before, after);
     }
