@@ -74,6 +74,13 @@ impl CustomerCache {
         Ok(customer)
     }
 
+    /// Keeps a customer this instance just changed, so its next request needs no reload.
+    fn remember(&self, customer: Customer) {
+        if let Some(cache) = &self.cache {
+            cache.insert(customer.id, Arc::new(customer));
+        }
+    }
+
     fn forget(&self, id: i64) {
         if let Some(cache) = &self.cache {
             cache.invalidate(&id);

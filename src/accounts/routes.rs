@@ -204,8 +204,9 @@ pub async fn update_profile(
     let now = state.clock.now();
     let change = form.parse(now.date_naive())?;
     let updated = queries::update_profile(&state.db, customer.id, change, now).await?;
-    state.customers.forget(customer.id);
-    Ok(Json(ProfileView::from(&updated)))
+    let view = ProfileView::from(&updated);
+    state.customers.remember(updated);
+    Ok(Json(view))
 }
 
 /// Same as `PATCH` (the fields are all optional).

@@ -604,7 +604,7 @@ impl Customer {
 
 /// Date-times on the wire: ISO 8601 UTC with microseconds and `Z`.
 fn wire_time(time: &DateTime<Utc>) -> String {
-    time.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    time.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 /// `GET /current_user/`: what the client copies into its own login state.
