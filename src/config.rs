@@ -1,7 +1,7 @@
 //! Configuration: one clap struct, every field also an environment variable. Values are parsed
 //! into typed settings at start-up; a bad value stops start-up with one line naming the variable.
 
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Parser, Subcommand, builder::BoolishValueParser};
 use secrecy::SecretString;
@@ -87,6 +87,22 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Geographic data: townships, districts and postcodes imported by the shop.
+    Geo {
+        /// What to do with it.
+        #[command(subcommand)]
+        command: GeoCommand,
+    },
+}
+
+/// Commands on geographic data.
+#[derive(Debug, Subcommand)]
+pub enum GeoCommand {
+    /// Import cities, townships, districts and postcodes from a CSV or JSON file (see docs/geo-import.md).
+    Import {
+        /// The file; `.csv` or `.json` decides the format.
+        file: PathBuf,
+    },
 }
 
 /// Log line format.

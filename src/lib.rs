@@ -9,6 +9,8 @@ pub mod clock;
 pub mod config;
 /// Database connection (SQLite or PostgreSQL) and migrations.
 pub mod db;
+/// Geography: countries, cities, townships, districts; public lookups and `geo import`.
+pub mod geo;
 /// Cross-cutting HTTP concerns: errors, extractors, CSRF, path rewriting, OpenAPI.
 pub mod http;
 /// Schema migrations, one file each.

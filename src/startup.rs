@@ -15,8 +15,8 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::{
     accounts::{self, CustomerCache, passwords::PasswordHasher},
     clock::Clock,
-    config::{Command, Config, Settings},
-    db,
+    config::{Command, Config, GeoCommand, Settings},
+    db, geo,
     http::{ApiError, csrf, openapi::ApiDoc, paths, pipeline},
     ops,
     sessions::{self, SessionManager},
@@ -35,6 +35,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         Some(Command::Migrate) => db::connect_and_migrate(&config.database_url)
             .await
             .map(|_| ()),
+        Some(Command::Geo {
+            command: GeoCommand::Import { file },
+        }) => geo::import::run(&config.database_url, &file).await,
     }
 }
 
@@ -61,6 +64,7 @@ impl Application {
             settings: Arc::new(Settings::from(&config)),
             clock,
             metrics: ops::metrics_handle()?,
+            geo: geo::GeoCache::new(),
         });
         let listener = TcpListener::bind(config.storefront_bind)
             .await
@@ -108,6 +112,7 @@ pub fn router(state: AppState) -> Router {
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(csrf::router())
         .merge(accounts::router())
+        .merge(geo::router())
         .merge(ops::router())
         .split_for_parts();
     api.merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))

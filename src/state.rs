@@ -11,6 +11,7 @@ use crate::{
     accounts::{CustomerCache, passwords::PasswordHasher},
     clock::Clock,
     config::Settings,
+    geo::GeoCache,
     sessions::SessionManager,
 };
 
@@ -49,6 +50,8 @@ pub struct Services {
     pub clock: Clock,
     /// Renders the Prometheus metrics.
     pub metrics: PrometheusHandle,
+    /// The geography lookups' in-memory copy.
+    pub geo: GeoCache,
 }
 
 impl FromRef<AppState> for SessionManager {

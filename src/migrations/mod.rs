@@ -7,6 +7,7 @@ use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
 mod m0001_users;
 mod m0002_sessions;
+mod m0003_geography;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_users::Migration),
             Box::new(m0002_sessions::Migration),
+            Box::new(m0003_geography::Migration),
         ]
     }
 }

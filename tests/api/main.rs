@@ -7,6 +7,7 @@ mod body_formats;
 mod csrf;
 mod current_user;
 mod errors;
+mod geography;
 mod login;
 mod logout;
 mod operations;
