@@ -173,8 +173,15 @@ fn logout_form() -> Response {
         (status = 200, description = "The customer", body = CurrentUserView),
         (status = 401, description = "Not logged in", body = ErrorDetail),
     ))]
-pub async fn get_current_user(CurrentUser(customer): CurrentUser) -> Json<CurrentUserView> {
-    Json(CurrentUserView::from(customer.as_ref()))
+pub async fn get_current_user(CurrentUser(customer): CurrentUser) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        customer.current_user_json(),
+    )
+        .into_response()
 }
 
 /// The logged-in customer's profile.

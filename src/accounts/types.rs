@@ -549,6 +549,8 @@ pub struct Customer {
     /// Derived once per load: read on every authenticated request.
     session_auth_hash: String,
     hashed_email: String,
+    /// `GET /current_user/` rendered once per load: the hottest authenticated read.
+    current_user_json: std::sync::OnceLock<bytes::Bytes>,
 }
 
 impl From<entity::Model> for Customer {
@@ -575,6 +577,7 @@ impl From<entity::Model> for Customer {
             modified_date: row.modified_date,
             session_auth_hash: session_auth_hash(&row.password),
             hashed_email,
+            current_user_json: std::sync::OnceLock::new(),
             password_hash: row.password,
         }
     }
@@ -593,6 +596,17 @@ impl Customer {
     /// The password-derived value a session keeps (see [`session_auth_hash`]).
     pub fn session_auth_hash(&self) -> &str {
         &self.session_auth_hash
+    }
+
+    /// The `GET /current_user/` body, serialized on first use.
+    pub fn current_user_json(&self) -> bytes::Bytes {
+        self.current_user_json
+            .get_or_init(|| {
+                serde_json::to_vec(&CurrentUserView::from(self))
+                    .unwrap_or_default()
+                    .into()
+            })
+            .clone()
     }
 
     /// Replaces the password hash (and what derives from it).
