@@ -75,6 +75,18 @@ pub struct Config {
     #[arg(long, env = "STOREFRONT_LOG_FORMAT", default_value = "text")]
     pub storefront_log_format: LogFormat,
 
+    /// Most addresses one customer may keep; creating one more is refused with a 400.
+    #[arg(long, env = "ADDRESS_LIMIT_PER_CUSTOMER", default_value = "100")]
+    pub address_limit_per_customer: u64,
+
+    /// Fewest digits an address's phone number must have (after removing spaces, brackets, dashes).
+    #[arg(long, env = "ADDRESS_PHONE_MIN_LENGTH", default_value = "11")]
+    pub address_phone_min_length: usize,
+
+    /// Require a district on every address.
+    #[arg(long, env = "ADDRESS_DISTRICT_REQUIRED", default_value = "false", value_parser = BoolishValueParser::new(), action = clap::ArgAction::Set)]
+    pub address_district_required: bool,
+
     /// What to do; without a command the server runs.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -282,6 +294,12 @@ pub struct Settings {
     pub csrf_strict: bool,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
+    /// Most addresses one customer may keep.
+    pub address_limit_per_customer: u64,
+    /// Fewest digits of an address's phone number.
+    pub address_phone_min_length: usize,
+    /// Whether every address needs a district.
+    pub address_district_required: bool,
 }
 
 impl From<&Config> for Settings {
@@ -293,6 +311,9 @@ impl From<&Config> for Settings {
             csrf_trusted_origins: config.csrf_trusted_origins.clone(),
             csrf_strict: config.csrf_strict,
             max_body_bytes: config.storefront_max_body_bytes,
+            address_limit_per_customer: config.address_limit_per_customer,
+            address_phone_min_length: config.address_phone_min_length,
+            address_district_required: config.address_district_required,
         }
     }
 }

@@ -3,6 +3,8 @@
 
 /// Customers: registration, login/logout, current user, profile, password hashing.
 pub mod accounts;
+/// The customer's address book: CRUD, the primary address, corporate invoice fields.
+pub mod addresses;
 /// Time as a dependency, so expiry can be tested without sleeping.
 pub mod clock;
 /// Command line and environment configuration: one clap struct.

@@ -14,6 +14,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
     accounts::{self, CustomerCache, passwords::PasswordHasher},
+    addresses,
     clock::Clock,
     config::{Command, Config, GeoCommand, Settings},
     db, geo,
@@ -113,6 +114,7 @@ pub fn router(state: AppState) -> Router {
         .merge(csrf::router())
         .merge(accounts::router())
         .merge(geo::router())
+        .merge(addresses::router())
         .merge(ops::router())
         .split_for_parts();
     api.merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))

@@ -14,6 +14,7 @@ use super::{ErrorDetail, FieldErrors};
     tags(
         (name = "sessions", description = "CSRF tokens and sessions"),
         (name = "accounts", description = "Registration, login, logout, current user, profile"),
+        (name = "addresses", description = "The customer's address book"),
         (name = "geography", description = "Countries, cities, townships and districts (public)"),
         (name = "operations", description = "Health and metrics"),
     )

@@ -8,6 +8,7 @@ use sea_orm_migration::{MigrationTrait, MigratorTrait};
 mod m0001_users;
 mod m0002_sessions;
 mod m0003_geography;
+mod m0004_addresses;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_users::Migration),
             Box::new(m0002_sessions::Migration),
             Box::new(m0003_geography::Migration),
+            Box::new(m0004_addresses::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 //! database, or Redis with `STOREFRONT_TEST_SESSION_STORE`).
 #![allow(clippy::unwrap_used)]
 
+mod addresses;
 mod body_formats;
 mod csrf;
 mod current_user;

@@ -155,6 +155,32 @@ impl TestApp {
             .unwrap()
     }
 
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.request(Method::POST, path)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn put_json(&self, path: &str, body: &Value) -> Response {
+        self.request(Method::PUT, path)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `DELETE` as the storefront's proxy sends it: body `{}` as `text/plain`.
+    pub async fn delete(&self, path: &str) -> Response {
+        self.request(Method::DELETE, path)
+            .header("content-type", "text/plain;charset=UTF-8")
+            .body("{}")
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// `GET /csrf_token/`, and the token kept as the `csrftoken` cookie.
     pub async fn fetch_csrf_token(&self) -> String {
         let response = self.get("/csrf_token/").await;

@@ -1,0 +1,692 @@
+//! The customer's address book: `/address/`, `/address/detailed/`, `/address/{pk}/`.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::{
+    geography::{Places, imported_places},
+    support::{Customer, TestApp, json_body, spawn_app, spawn_app_with},
+};
+
+const REQUIRED: &str = "This field is required.";
+
+/// A personal address form as the storefront sends it (pks as strings, computed `type`).
+fn home(places: &Places) -> Value {
+    json!({
+        "is_corporate": "false",
+        "type": "personal",
+        "title": "Home",
+        "first_name": "Jane",
+        "last_name": "Doe",
+        "phone_number": "05321234567",
+        "country": places.turkey.to_string(),
+        "city": places.istanbul.to_string(),
+        "township": places.arnavutkoy.to_string(),
+        "district": places.adnan_menderes.to_string(),
+        "line": "Example street 12, flat 3",
+        "postcode": "34275"
+    })
+}
+
+/// The same form with some keys changed.
+fn with(mut form: Value, changes: Value) -> Value {
+    for (key, value) in changes.as_object().unwrap() {
+        form[key] = value.clone();
+    }
+    form
+}
+
+/// A logged-in customer with a CSRF token, and the imported places.
+async fn shopper() -> (TestApp, Places, Customer) {
+    shopper_with(spawn_app().await).await
+}
+
+async fn shopper_with(app: TestApp) -> (TestApp, Places, Customer) {
+    let places = imported_places(&app).await;
+    let customer = app.logged_in_customer().await;
+    app.fetch_csrf_token().await;
+    (app, places, customer)
+}
+
+/// Adds an address, asserting 201; returns the answer.
+async fn add(app: &TestApp, form: &Value) -> Value {
+    let response = app.post_json("/address/", form).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    json_body(response).await
+}
+
+fn pk(address: &Value) -> i64 {
+    address["pk"].as_i64().unwrap()
+}
+
+/// (pk, primary) of every address in list order.
+async fn book(app: &TestApp) -> Vec<(i64, bool)> {
+    let body = json_body(app.get("/address/").await).await;
+    body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|address| (pk(address), address["primary"].as_bool().unwrap()))
+        .collect()
+}
+
+#[tokio::test]
+async fn an_added_address_comes_back_flat_with_its_pk() {
+    let (app, places, customer) = shopper().await;
+
+    let response = app.post_json("/address/", &home(&places)).await;
+
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let address = json_body(response).await;
+    let user = json_body(app.current_user().await).await["pk"].clone();
+    assert_eq!(
+        address,
+        json!({
+            "pk": address["pk"], "title": "Home", "first_name": "Jane", "last_name": "Doe",
+            "email": customer.email, "phone_number": "05321234567",
+            "country": places.turkey, "city": places.istanbul, "township": places.arnavutkoy,
+            "district": places.adnan_menderes, "line": "Example street 12, flat 3",
+            "postcode": "34275", "notes": null, "is_corporate": false, "company_name": null,
+            "tax_office": null, "tax_no": null, "e_bill_taxpayer": false, "identity_number": null,
+            "primary": true, "address_type": "customer", "hash_data": address["hash_data"],
+            "retail_store": null, "remote_id": null, "extra_field": null, "user": user,
+            "latitude": null, "longitude": null
+        })
+    );
+    let hash = address["hash_data"].as_str().unwrap();
+    assert!(hash.len() == 32 && hash.bytes().all(|byte| byte.is_ascii_hexdigit()));
+    let fetched = json_body(app.get(&format!("/address/{}/", pk(&address))).await).await;
+    assert_eq!(fetched, address);
+}
+
+#[tokio::test]
+async fn the_detailed_list_nests_places_one_level_and_the_owner() {
+    let (app, places, customer) = shopper().await;
+    let address = add(&app, &home(&places)).await;
+
+    let response = app.get("/address/detailed/").await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = json_body(response).await;
+    assert_eq!(body["count"], 1);
+    assert_eq!(body["next"], json!(null));
+    let detailed = &body["results"][0];
+    assert_eq!(detailed["pk"], address["pk"]);
+    assert_eq!(detailed["title"], "Home");
+    assert_eq!(
+        detailed["country"],
+        json!({"pk": places.turkey, "is_active": true, "name": "Türkiye", "code": "tr", "translations": null})
+    );
+    assert_eq!(
+        detailed["city"],
+        json!({"pk": places.istanbul, "is_active": true, "name": "İstanbul", "country": places.turkey, "translations": null, "priority": null, "postcode": null})
+    );
+    assert_eq!(
+        detailed["township"],
+        json!({"pk": places.arnavutkoy, "is_active": true, "name": "Arnavutköy", "city": places.istanbul, "postcode": null})
+    );
+    assert_eq!(
+        detailed["district"],
+        json!({"pk": places.adnan_menderes, "is_active": true, "name": "Adnan Menderes Mah", "city": places.istanbul, "township": places.arnavutkoy, "postcode": "34275"})
+    );
+    let user = detailed["user"].as_object().unwrap();
+    assert_eq!(user["email"], customer.email.as_str());
+    let mut keys: Vec<&str> = user.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "attributes",
+            "attributes_kwargs",
+            "call_allowed",
+            "date_joined",
+            "date_of_birth",
+            "email",
+            "email_allowed",
+            "first_name",
+            "gender",
+            "is_active",
+            "last_login",
+            "last_name",
+            "modified_date",
+            "phone",
+            "pk",
+            "sms_allowed",
+            "user_type",
+            "username"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_list_is_the_primary_first_then_newest_first_in_one_page() {
+    let (app, places, _) = shopper().await;
+    let first = pk(&add(&app, &home(&places)).await);
+    let second = pk(&add(&app, &with(home(&places), json!({"title": "Work"}))).await);
+    let third = pk(&add(&app, &with(home(&places), json!({"title": "Mum"}))).await);
+
+    let body = json_body(app.get("/address/").await).await;
+
+    assert_eq!(body["count"], 3);
+    assert_eq!(body["next"], json!(null));
+    assert_eq!(body["previous"], json!(null));
+    assert_eq!(
+        book(&app).await,
+        vec![(first, true), (third, false), (second, false)]
+    );
+}
+
+#[tokio::test]
+async fn the_list_pages_when_asked_and_refuses_a_page_past_the_end() {
+    let (app, places, _) = shopper().await;
+    for title in ["One", "Two", "Three"] {
+        add(&app, &with(home(&places), json!({"title": title}))).await;
+    }
+
+    let first = json_body(app.get("/address/?limit=2").await).await;
+    let second = json_body(app.get("/address/detailed/?limit=2&page=2 ").await).await;
+    let past = app.get("/address/?limit=2&page=3").await;
+
+    assert_eq!(first["count"], 3);
+    assert_eq!(first["results"].as_array().unwrap().len(), 2);
+    assert_eq!(first["previous"], json!(null));
+    assert_eq!(
+        first["next"],
+        format!("{}/address/?limit=2&page=2", app.address)
+    );
+    assert_eq!(second["results"].as_array().unwrap().len(), 1);
+    assert_eq!(second["next"], json!(null));
+    assert_eq!(
+        second["previous"],
+        format!("{}/address/detailed/?limit=2", app.address)
+    );
+    assert_eq!(past.status(), StatusCode::NOT_FOUND);
+    assert_eq!(json_body(past).await, json!({"detail": "Invalid page."}));
+}
+
+#[tokio::test]
+async fn setting_a_new_primary_address_clears_the_old_one() {
+    let (app, places, _) = shopper().await;
+    let first = pk(&add(&app, &home(&places)).await);
+    let second = pk(&add(&app, &with(home(&places), json!({"title": "Work"}))).await);
+
+    let response = app
+        .patch_json(&format!("/address/{second}/"), &json!({"primary": true}))
+        .await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(json_body(response).await["primary"], true);
+    assert_eq!(book(&app).await, vec![(second, true), (first, false)]);
+}
+
+#[tokio::test]
+async fn unsetting_the_primary_flag_leaves_no_primary_address() {
+    let (app, places, _) = shopper().await;
+    let first = pk(&add(&app, &home(&places)).await);
+
+    let response = app
+        .patch_json(&format!("/address/{first}/"), &json!({"primary": "false"}))
+        .await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(book(&app).await, vec![(first, false)]);
+}
+
+#[tokio::test]
+async fn deleting_the_primary_address_promotes_the_newest_remaining_one() {
+    let (app, places, _) = shopper().await;
+    let first = pk(&add(&app, &home(&places)).await);
+    let second = pk(&add(&app, &with(home(&places), json!({"title": "Work"}))).await);
+    let third = pk(&add(&app, &with(home(&places), json!({"title": "Mum"}))).await);
+
+    let response = app.delete(&format!("/address/{first}/")).await;
+
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(book(&app).await, vec![(third, true), (second, false)]);
+    let gone = app.get(&format!("/address/{first}/")).await;
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+    assert_eq!(json_body(gone).await, json!({"detail": "Not found."}));
+}
+
+#[tokio::test]
+async fn patch_changes_what_the_edit_form_sends_and_ignores_read_only_keys() {
+    let (app, places, customer) = shopper().await;
+    let address = add(&app, &home(&places)).await;
+    // What the Zero theme's edit form really sends: the detailed address with places as pks,
+    // some still numbers, changed selects as strings, plus read-only keys.
+    let edit = json!({
+        "email": customer.email, "phone_number": "0532 765 43 21", "first_name": "Jane",
+        "last_name": "Roe", "country": places.turkey, "city": places.istanbul.to_string(),
+        "line": "Other street 5", "title": "Home", "township": places.kadikoy.to_string(),
+        "district": places.moda, "postcode": "34710", "notes": null, "company_name": null,
+        "tax_office": null, "tax_no": null, "e_bill_taxpayer": false,
+        "hash_data": "680009c875031382348ea491673c7b2f", "address_type": "billing",
+        "retail_store": 7, "remote_id": "x", "identity_number": null, "extra_field": {"a": 1},
+        "user": 999_999, "is_corporate": "false", "primary": false, "type": "personal", "pk": 1
+    });
+
+    let response = app
+        .patch_json(&format!("/address/{}/", pk(&address)), &edit)
+        .await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let updated = json_body(response).await;
+    assert_eq!(updated["pk"], address["pk"]);
+    assert_eq!(updated["last_name"], "Roe");
+    assert_eq!(updated["phone_number"], "05327654321");
+    assert_eq!(updated["township"], places.kadikoy);
+    assert_eq!(updated["district"], places.moda);
+    assert_eq!(updated["address_type"], "customer");
+    assert_eq!(updated["user"], address["user"]);
+    assert_eq!(updated["retail_store"], json!(null));
+    assert_eq!(updated["extra_field"], json!(null));
+    assert_ne!(updated["hash_data"], address["hash_data"]);
+    assert_eq!(updated["primary"], false);
+}
+
+#[tokio::test]
+async fn patch_leaves_the_fields_it_does_not_send() {
+    let (app, places, _) = shopper().await;
+    let address = add(&app, &home(&places)).await;
+
+    let updated = json_body(
+        app.patch_json(
+            &format!("/address/{}/", pk(&address)),
+            &json!({"notes": "Ring twice"}),
+        )
+        .await,
+    )
+    .await;
+
+    assert_eq!(updated["notes"], "Ring twice");
+    assert_eq!(
+        with(
+            address.clone(),
+            json!({"notes": "Ring twice", "hash_data": updated["hash_data"]})
+        ),
+        updated
+    );
+}
+
+#[tokio::test]
+async fn put_replaces_the_address_and_needs_every_required_field() {
+    let (app, places, _) = shopper().await;
+    let address = add(&app, &home(&places)).await;
+    let path = format!("/address/{}/", pk(&address));
+
+    let incomplete = app.put_json(&path, &json!({"title": "Only a title"})).await;
+    let complete = app
+        .put_json(&path, &with(home(&places), json!({"title": "Replaced"})))
+        .await;
+
+    assert_eq!(incomplete.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        json_body(incomplete).await,
+        json!({
+            "first_name": [REQUIRED], "last_name": [REQUIRED], "phone_number": [REQUIRED],
+            "country": [REQUIRED], "city": [REQUIRED], "township": [REQUIRED], "line": [REQUIRED]
+        })
+    );
+    assert_eq!(complete.status(), StatusCode::OK);
+    assert_eq!(json_body(complete).await["title"], "Replaced");
+}
+
+#[tokio::test]
+async fn every_missing_or_blank_required_field_is_reported_at_once() {
+    let (app, _, _) = shopper().await;
+
+    let response = app
+        .post_json(
+            "/address/",
+            &json!({"title": "  ", "first_name": null, "type": "personal"}),
+        )
+        .await;
+
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        json_body(response).await,
+        json!({
+            "title": [REQUIRED], "first_name": [REQUIRED], "last_name": [REQUIRED],
+            "phone_number": [REQUIRED], "country": [REQUIRED], "city": [REQUIRED],
+            "township": [REQUIRED], "line": [REQUIRED]
+        })
+    );
+    assert!(book(&app).await.is_empty());
+}
+
+#[tokio::test]
+async fn over_long_text_and_bad_values_are_field_errors() {
+    let (app, places, _) = shopper().await;
+    let form = with(
+        home(&places),
+        json!({
+            "title": "t".repeat(129), "line": "l".repeat(256), "email": "not-an-email",
+            "phone_number": "0532 123", "is_corporate": "perhaps", "type": "business"
+        }),
+    );
+
+    let response = app.post_json("/address/", &form).await;
+
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        json_body(response).await,
+        json!({
+            "title": ["Ensure this field has no more than 128 characters."],
+            "line": ["Ensure this field has no more than 255 characters."],
+            "email": ["Enter a valid email address."],
+            "phone_number": ["Enter a valid phone number."],
+            "is_corporate": ["Must be a valid boolean."],
+            "type": ["\"business\" is not a valid choice."]
+        })
+    );
+}
+
+#[tokio::test]
+async fn phone_numbers_are_normalized_and_need_the_configured_digits() {
+    let app = spawn_app_with(|config| config.address_phone_min_length = 12).await;
+    let (app, places, _) = shopper_with(app).await;
+
+    let short = app
+        .post_json(
+            "/address/",
+            &with(home(&places), json!({"phone_number": "0532 123 45 67"})),
+        )
+        .await;
+    let long_enough = app
+        .post_json(
+            "/address/",
+            &with(
+                home(&places),
+                json!({"phone_number": "+90 (532) 123-45-67"}),
+            ),
+        )
+        .await;
+
+    assert_eq!(short.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        json_body(short).await,
+        json!({"phone_number": ["Ensure this field has at least 12 digits."]})
+    );
+    assert_eq!(long_enough.status(), StatusCode::CREATED);
+    assert_eq!(
+        json_body(long_enough).await["phone_number"],
+        "+905321234567"
+    );
+}
+
+#[tokio::test]
+async fn a_corporate_address_needs_company_tax_office_and_tax_number() {
+    let (app, places, _) = shopper().await;
+    let corporate = with(
+        home(&places),
+        json!({"is_corporate": "true", "type": "corporate"}),
+    );
+
+    let missing = app.post_json("/address/", &corporate).await;
+    let bad_tax_no = app
+        .post_json(
+            "/address/",
+            &with(
+                corporate.clone(),
+                json!({"company_name": "Acme", "tax_office": "Kadıköy", "tax_no": "12AB"}),
+            ),
+        )
+        .await;
+    let complete = app
+        .post_json(
+            "/address/",
+            &with(corporate, json!({"company_name": "Acme Ltd", "tax_office": "Kadıköy", "tax_no": 1234567890, "e_bill_taxpayer": true})),
+        )
+        .await;
+
+    assert_eq!(missing.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        json_body(missing).await,
+        json!({"company_name": [REQUIRED], "tax_office": [REQUIRED], "tax_no": [REQUIRED]})
+    );
+    assert_eq!(
+        json_body(bad_tax_no).await,
+        json!({"tax_no": ["Enter a valid tax number: digits only."]})
+    );
+    assert_eq!(complete.status(), StatusCode::CREATED);
+    let address = json_body(complete).await;
+    assert_eq!(address["is_corporate"], true);
+    assert_eq!(address["company_name"], "Acme Ltd");
+    assert_eq!(address["tax_no"], "1234567890");
+    assert_eq!(address["e_bill_taxpayer"], true);
+}
+
+#[tokio::test]
+async fn type_decides_whether_an_address_is_corporate() {
+    let (app, places, _) = shopper().await;
+    let form = with(
+        home(&places),
+        json!({"is_corporate": "false", "type": "corporate", "company_name": "Acme", "tax_office": "Moda", "tax_no": "123"}),
+    );
+
+    let address = add(&app, &form).await;
+    let personal = json_body(
+        app.patch_json(
+            &format!("/address/{}/", pk(&address)),
+            &json!({"type": "customer", "is_corporate": true}),
+        )
+        .await,
+    )
+    .await;
+
+    assert_eq!(address["is_corporate"], true);
+    assert_eq!(personal["is_corporate"], false);
+    assert_eq!(personal["company_name"], json!(null));
+}
+
+#[tokio::test]
+async fn a_personal_address_ignores_corporate_fields() {
+    let (app, places, _) = shopper().await;
+    let form = with(
+        home(&places),
+        json!({"company_name": "Acme", "tax_office": "Moda", "tax_no": "not digits", "e_bill_taxpayer": "on"}),
+    );
+
+    let address = add(&app, &form).await;
+
+    assert_eq!(address["is_corporate"], false);
+    assert_eq!(address["company_name"], json!(null));
+    assert_eq!(address["tax_office"], json!(null));
+    assert_eq!(address["tax_no"], json!(null));
+    assert_eq!(address["e_bill_taxpayer"], false);
+}
+
+#[tokio::test]
+async fn places_must_exist_and_belong_together() {
+    let (app, places, _) = shopper().await;
+    let does_not_exist = |pk: i64| json!([format!("Invalid pk \"{pk}\" - object does not exist.")]);
+    let cases = [
+        (
+            json!({"city": places.berlin}),
+            json!({"city": does_not_exist(places.berlin)}),
+        ),
+        (
+            json!({"township": places.cankaya}),
+            json!({"township": does_not_exist(places.cankaya)}),
+        ),
+        (
+            json!({"district": places.moda}),
+            json!({"district": does_not_exist(places.moda)}),
+        ),
+        (
+            json!({"district": "9999999"}),
+            json!({"district": does_not_exist(9_999_999)}),
+        ),
+        (
+            json!({"country": places.germany}),
+            json!({"city": does_not_exist(places.istanbul)}),
+        ),
+        (json!({"country": 0}), json!({"country": does_not_exist(0)})),
+        (
+            json!({"township": "abc", "country": true}),
+            json!({
+                "township": ["Incorrect type. Expected pk value, received str."],
+                "country": ["Incorrect type. Expected pk value, received bool."]
+            }),
+        ),
+    ];
+
+    for (change, errors) in cases {
+        let response = app
+            .post_json("/address/", &with(home(&places), change.clone()))
+            .await;
+
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{change}");
+        assert_eq!(json_body(response).await, errors, "{change}");
+    }
+    assert!(book(&app).await.is_empty());
+}
+
+#[tokio::test]
+async fn an_update_that_moves_the_city_must_move_the_township_too() {
+    let (app, places, _) = shopper().await;
+    let address = add(&app, &home(&places)).await;
+    let path = format!("/address/{}/", pk(&address));
+
+    let city_only = app.patch_json(&path, &json!({"city": places.ankara})).await;
+    let moved = app
+        .patch_json(
+            &path,
+            &json!({"city": places.ankara, "township": places.cankaya, "district": places.kizilay}),
+        )
+        .await;
+
+    assert_eq!(city_only.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        json_body(city_only).await,
+        json!({"township": [format!("Invalid pk \"{}\" - object does not exist.", places.arnavutkoy)]})
+    );
+    assert_eq!(moved.status(), StatusCode::OK);
+    assert_eq!(json_body(moved).await["city"], places.ankara);
+}
+
+#[tokio::test]
+async fn an_empty_district_means_none_unless_districts_are_required() {
+    let (app, places, _) = shopper().await;
+    let strict = spawn_app_with(|config| config.address_district_required = true).await;
+    let (strict, strict_places, _) = shopper_with(strict).await;
+
+    let optional = app
+        .post_json("/address/", &with(home(&places), json!({"district": ""})))
+        .await;
+    let required = strict
+        .post_json(
+            "/address/",
+            &with(home(&strict_places), json!({"district": null})),
+        )
+        .await;
+
+    assert_eq!(optional.status(), StatusCode::CREATED);
+    assert_eq!(json_body(optional).await["district"], json!(null));
+    assert_eq!(required.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(json_body(required).await, json!({"district": [REQUIRED]}));
+}
+
+#[tokio::test]
+async fn another_customers_address_is_not_found_and_stays_untouched() {
+    let (app, places, _) = shopper().await;
+    let theirs = add(&app, &home(&places)).await;
+    let path = format!("/address/{}/", pk(&theirs));
+    app.logged_in_customer().await;
+
+    let read = app.get(&path).await;
+    let patched = app.patch_json(&path, &json!({"title": "Mine now"})).await;
+    let replaced = app.put_json(&path, &home(&places)).await;
+    let deleted = app.delete(&path).await;
+    let made_primary = app.patch_json(&path, &json!({"primary": true})).await;
+
+    for response in [read, patched, replaced, deleted, made_primary] {
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert_eq!(json_body(response).await, json!({"detail": "Not found."}));
+    }
+    assert!(book(&app).await.is_empty());
+    assert!(json_body(app.get("/address/detailed/").await).await["results"] == json!([]));
+}
+
+#[tokio::test]
+async fn a_pk_that_is_not_a_number_is_not_found() {
+    let (app, _, _) = shopper().await;
+
+    for path in [
+        "/address/abc/",
+        "/address/1.5/",
+        "/address/99999999999999999999/",
+    ] {
+        let response = app.get(path).await;
+
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(json_body(response).await, json!({"detail": "Not found."}));
+    }
+}
+
+#[tokio::test]
+async fn guests_are_asked_to_log_in() {
+    let app = spawn_app().await;
+    app.fetch_csrf_token().await;
+
+    let responses = [
+        app.get("/address/").await,
+        app.get("/address/detailed/").await,
+        app.get("/address/1/").await,
+        app.post_json("/address/", &json!({})).await,
+        app.patch_json("/address/1/", &json!({"primary": true}))
+            .await,
+        app.delete("/address/1/").await,
+    ];
+
+    for response in responses {
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            json_body(response).await,
+            json!({"detail": "Authentication credentials were not provided."})
+        );
+    }
+}
+
+#[tokio::test]
+async fn past_the_address_limit_adding_is_a_clear_400() {
+    let app = spawn_app_with(|config| config.address_limit_per_customer = 2).await;
+    let (app, places, _) = shopper_with(app).await;
+    add(&app, &home(&places)).await;
+    add(&app, &home(&places)).await;
+
+    let response = app.post_json("/address/", &home(&places)).await;
+
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        json_body(response).await,
+        json!({"non_field_errors": ["You cannot have more than 2 addresses."]})
+    );
+    assert_eq!(book(&app).await.len(), 2);
+}
+
+#[tokio::test]
+async fn an_urlencoded_form_is_read_like_json() {
+    let (app, places, _) = shopper().await;
+    let form = [
+        ("title", "Home".to_owned()),
+        ("first_name", "Jane".to_owned()),
+        ("last_name", "Doe".to_owned()),
+        ("phone_number", "05321234567".to_owned()),
+        ("country", places.turkey.to_string()),
+        ("city", places.istanbul.to_string()),
+        ("township", places.kadikoy.to_string()),
+        ("line", "Example street 12".to_owned()),
+        ("type", "personal".to_owned()),
+    ];
+
+    let response = app
+        .request(Method::POST, "/address/")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(json_body(response).await["township"], places.kadikoy);
+}
