@@ -16,8 +16,8 @@ use super::{
 };
 use crate::{
     http::{
-        ApiError, CurrentUser, ErrorDetail, FieldErrors, Payload, cookies,
-        csrf::{CSRF_COOKIE, CsrfCheck, new_token},
+        ApiError, CurrentUser, ErrorDetail, FieldErrors, Payload,
+        csrf::{CsrfCheck, new_token, token_cookie},
     },
     sessions::Session,
     state::AppState,
@@ -153,15 +153,8 @@ fn logout_form() -> Response {
          <button type=\"submit\">Sign out</button>\n</form>\n</body></html>\n"
     );
     // The cookie lets a plain browser submit the form; the storefront's server sets its own.
-    let cookie = cookies::SetCookie {
-        name: CSRF_COOKIE,
-        value: &token,
-        max_age: std::time::Duration::from_secs(31_449_600),
-        http_only: false,
-        secure: false,
-    };
     let headers = [
-        (header::SET_COOKIE, cookie.to_header()),
+        (header::SET_COOKIE, token_cookie(&token)),
         (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
     ];
     (headers, Html(page)).into_response()

@@ -226,10 +226,12 @@ impl LoginForm {
             Email::parse(&self.email.or(self.username).unwrap_or_default()),
         );
         let password = errors.check("password", parse_password(self.password));
-        errors.into_result(|| ()).map(|()| Credentials {
-            email: email.unwrap_or_else(|| Email(String::new())),
-            password: password.unwrap_or_else(|| SecretString::from(String::new())),
-        })
+        match (email, password) {
+            (Some(email), Some(password)) if errors.is_empty() => {
+                Ok(Credentials { email, password })
+            }
+            _ => Err(crate::http::ApiError::Validation(errors)),
+        }
     }
 }
 
@@ -287,8 +289,6 @@ pub struct NewCustomer {
     pub email: Email,
     /// Password as typed.
     pub password: SecretString,
-    /// The field the password came in (`password` or `password1`), for error messages.
-    pub password_field: &'static str,
     /// Given name.
     pub first_name: String,
     /// Family name.
@@ -374,7 +374,6 @@ impl RegistrationForm {
                 attributes.insert(name.to_owned(), Value::Bool(value));
             }
         }
-        errors.into_result(|| ())?;
         match (
             email,
             password,
@@ -392,10 +391,9 @@ impl RegistrationForm {
                 Some(phone),
                 Some(gender),
                 Some(date_of_birth),
-            ) => Ok(NewCustomer {
+            ) if errors.is_empty() => Ok(NewCustomer {
                 email,
                 password,
-                password_field,
                 first_name,
                 last_name,
                 phone,
@@ -406,7 +404,7 @@ impl RegistrationForm {
                 call_allowed: self.call_allowed,
                 attributes,
             }),
-            _ => Err(crate::http::ApiError::non_field("Invalid registration.")),
+            _ => Err(crate::http::ApiError::Validation(errors)),
         }
     }
 }

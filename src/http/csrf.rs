@@ -65,19 +65,23 @@ pub struct CsrfTokenView {
     responses((status = 200, description = "A token", body = CsrfTokenView)))]
 pub async fn get_csrf_token() -> Response {
     let token = new_token();
-    let cookie = cookies::SetCookie {
+    let headers = [
+        (header::SET_COOKIE, token_cookie(&token)),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+    ];
+    (headers, Json(CsrfTokenView { csrf_token: token })).into_response()
+}
+
+/// `Set-Cookie` for a token: readable by the browser's script (never HttpOnly), `Path=/`, one year.
+pub fn token_cookie(token: &str) -> HeaderValue {
+    cookies::SetCookie {
         name: CSRF_COOKIE,
-        value: &token,
+        value: token,
         max_age: CSRF_COOKIE_AGE,
         http_only: false,
         secure: false,
     }
-    .to_header();
-    let headers = [
-        (header::SET_COOKIE, cookie),
-        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-    ];
-    (headers, Json(CsrfTokenView { csrf_token: token })).into_response()
+    .to_header()
 }
 
 /// A new random token: 64 alphanumerics, which is also a valid Django masked token.
