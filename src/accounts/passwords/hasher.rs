@@ -3,10 +3,13 @@
 //!
 //! The PHC strings are built and read by hand with the `password_hash` types because the crate's
 //! `hash_password`/`verify_password` allocate a fresh 19 MiB work area per call; under a flood that
-//! grew RSS past 1 GB. Each pool thread keeps one work area for its whole life instead.
+//! grew RSS past 1 GB. Each pool thread keeps one work area while hashes are queued instead, and
+//! gives it back when the queue drains, so an idle server stays small.
 
 use std::cell::RefCell;
 use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context as _;
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
@@ -43,8 +46,19 @@ const DUMMY_HASH: &str = concat!(
 const MAX_SALT_LEN: usize = 48;
 
 thread_local! {
-    /// The argon2 work area of one pool thread, allocated once and reused by every hash it runs.
+    /// The argon2 work area of one pool thread, allocated by its first hash of a burst and reused by
+    /// every hash until the queue drains.
     static WORK_AREA: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Frees this thread's work area. At 19 MiB it is its own `mmap` in the allocator, so the memory
+/// goes back to the operating system at once.
+fn release_work_area() {
+    WORK_AREA.with(|cell| {
+        if let Ok(mut work_area) = cell.try_borrow_mut() {
+            *work_area = Vec::new();
+        }
+    });
 }
 
 /// The outcome of checking a password against a stored hash.
@@ -60,6 +74,8 @@ pub enum Verification {
 /// Hashes and verifies passwords on its own thread pool; cheap to share behind an `Arc`.
 pub struct PasswordHasher {
     pool: rayon::ThreadPool,
+    /// Jobs handed to the pool that no thread has started yet.
+    queued: Arc<AtomicUsize>,
 }
 
 impl fmt::Debug for PasswordHasher {
@@ -90,7 +106,10 @@ impl PasswordHasher {
             .context("starting the password hashing thread pool")?;
         // Work areas are allocated by each thread's first hash, not here: an idle server stays
         // small (the benchmark's idle target is 30 MB; two areas alone are 38 MiB).
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            queued: Arc::new(AtomicUsize::new(0)),
+        })
     }
 
     /// New argon2id hash, PHC string `$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>` (OWASP params,
@@ -120,14 +139,24 @@ impl PasswordHasher {
     ) -> anyhow::Result<T> {
         let (sender, receiver) = oneshot::channel();
         let span = tracing::Span::current();
+        let queued = Arc::clone(&self.queued);
+        queued.fetch_add(1, Ordering::SeqCst);
         self.pool.spawn(move || {
+            queued.fetch_sub(1, Ordering::SeqCst);
             // The request was dropped (client gone, timeout) while the job queued: under a flood,
             // skipping its hash shortens everyone else's wait.
-            if sender.is_closed() {
-                return;
+            let result = (!sender.is_closed()).then(|| span.in_scope(job));
+            // The burst is over when nothing waits: every thread frees its area once it is between
+            // jobs (broadcast jobs queue per thread, ahead of new work). Under a flood the queue
+            // rarely drains, so the areas are reused; a lone login pays ~2 ms to map a fresh one.
+            if queued.load(Ordering::SeqCst) == 0 {
+                // Called from a pool thread, this broadcasts on this pool, not rayon's global one.
+                rayon::spawn_broadcast(|_| release_work_area());
             }
-            // A send error means the request was dropped meanwhile; nobody is left to tell.
-            let _ = sender.send(span.in_scope(job));
+            if let Some(result) = result {
+                // A send error means the request was dropped meanwhile; nobody is left to tell.
+                let _ = sender.send(result);
+            }
         });
         receiver
             .await
@@ -575,25 +604,38 @@ mod tests {
         assert!(thread_name.unwrap().starts_with("password-hash-"));
     }
 
+    /// `(address, blocks)` of the calling pool thread's work area.
+    fn work_area() -> (usize, usize) {
+        WORK_AREA.with(|cell| {
+            let work_area = cell.borrow();
+            (work_area.as_ptr() as usize, work_area.len())
+        })
+    }
+
     #[tokio::test]
-    async fn each_pool_thread_reuses_one_work_area() {
+    async fn a_burst_of_hashes_reuses_one_work_area_and_frees_it_when_the_queue_drains() {
         let hasher = PasswordHasher::new(1).unwrap();
-        let work_area = || {
-            WORK_AREA.with(|cell| {
-                let work_area = cell.borrow();
-                (work_area.as_ptr() as usize, work_area.len())
-            })
+        let hash_and_look = || {
+            hash_with_our_params(&secret("one")).unwrap();
+            work_area()
         };
+        let idle = hasher.pool.broadcast(|_| work_area().1);
+        // The only thread waits at the gate until both hashes are queued behind it.
+        let (open_gate, gate) = std::sync::mpsc::channel::<()>();
+        hasher.pool.spawn(move || gate.recv().unwrap());
 
-        let idle = hasher.run_on_pool(work_area).await.unwrap();
-        let hash = hasher.hash(secret("one")).await.unwrap();
-        let before = hasher.run_on_pool(work_area).await.unwrap();
-        verify(&hasher, ("one", &hash)).await;
-        let after = hasher.run_on_pool(work_area).await.unwrap();
+        let (first, second, ()) = tokio::join!(
+            hasher.run_on_pool(hash_and_look),
+            hasher.run_on_pool(hash_and_look),
+            async { open_gate.send(()).unwrap() },
+        );
+        let after_the_burst = hasher.pool.broadcast(|_| work_area().1);
 
-        assert_eq!(idle.1, 0, "nothing allocated before the first hash");
-        assert_eq!(before.1, OUR_BLOCK_COUNT);
-        assert_eq!(before, after);
+        assert_eq!(idle, [0], "nothing allocated before the first hash");
+        let first = first.unwrap();
+        assert_eq!(first.1, OUR_BLOCK_COUNT);
+        assert_eq!(second.unwrap(), first, "the queued hash reused the area");
+        assert_eq!(after_the_burst, [0], "freed once nothing was queued");
     }
 
     proptest::proptest! {
