@@ -162,6 +162,13 @@ pub enum DatabaseUrl {
 impl DatabaseUrl {
     fn parse(value: &str) -> Result<Self, String> {
         if value.starts_with("sqlite:") {
+            // Readers and the writer are separate connections (see `db`): each would get its own
+            // empty in-memory database.
+            if value.contains(":memory:") || value.contains("mode=memory") {
+                return Err(
+                    "an in-memory SQLite database is not supported; use sqlite://FILE".to_owned(),
+                );
+            }
             Ok(Self::Sqlite(value.to_owned()))
         } else if value.starts_with("postgres://") || value.starts_with("postgresql://") {
             Ok(Self::Postgres(SecretString::from(value.to_owned())))

@@ -1,37 +1,91 @@
-//! The database connection: SQLite (embedded default) or PostgreSQL, chosen by `DATABASE_URL`,
+//! The database connections: SQLite (embedded default) or PostgreSQL, chosen by `DATABASE_URL`,
 //! with migrations applied on connect. The only place that knows which backend is in use.
 
 use std::time::Duration;
 
 use anyhow::Context;
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::{ConnectOptions, DatabaseConnection};
 use sea_orm_migration::MigratorTrait;
 use secrecy::ExposeSecret;
 
 use crate::{config::DatabaseUrl, migrations::Migrator};
 
-/// Opens a pool and brings the schema up to date.
-pub async fn connect_and_migrate(url: &DatabaseUrl) -> anyhow::Result<DatabaseConnection> {
-    let connection = connect(url).await?;
-    Migrator::up(&connection, None)
-        .await
-        .context("applying database migrations")?;
-    Ok(connection)
+/// Where queries go. SQLite allows one writer at a time: concurrent writers on a pool of
+/// connections wait in SQLite's busy handler, which sleeps in whole milliseconds, and a deferred
+/// transaction that reads before writing fails outright with `SQLITE_BUSY_SNAPSHOT` when another
+/// connection wrote in between. So on SQLite every write goes through one connection, queued in
+/// its pool without sleeping, while reads use a pool of read-only connections beside it (WAL).
+/// On PostgreSQL both are the same pool.
+#[derive(Clone, Debug)]
+pub struct Database {
+    reader: DatabaseConnection,
+    writer: DatabaseConnection,
 }
 
-async fn connect(url: &DatabaseUrl) -> anyhow::Result<DatabaseConnection> {
+impl Database {
+    /// For reads outside a write: fails on SQLite if asked to write.
+    pub fn reader(&self) -> &DatabaseConnection {
+        &self.reader
+    }
+
+    /// For writes, and transactions that read what they are about to change.
+    pub fn writer(&self) -> &DatabaseConnection {
+        &self.writer
+    }
+
+    /// Checks that both connections answer.
+    pub async fn ping(&self) -> Result<(), sea_orm::DbErr> {
+        self.writer.ping().await?;
+        self.reader.ping().await
+    }
+}
+
+/// Opens the connections and brings the schema up to date.
+pub async fn connect_and_migrate(url: &DatabaseUrl) -> anyhow::Result<Database> {
+    // The writer first: it creates the file, switches it to WAL and migrates, which the read-only
+    // connections need before they open.
+    let writer = connect(url, Role::Writer).await?;
+    Migrator::up(&writer, None)
+        .await
+        .context("applying database migrations")?;
+    let reader = match url {
+        DatabaseUrl::Sqlite(_) => connect(url, Role::Reader).await?,
+        DatabaseUrl::Postgres(_) => writer.clone(),
+    };
+    Ok(Database { reader, writer })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Reader,
+    Writer,
+}
+
+async fn connect(url: &DatabaseUrl, role: Role) -> anyhow::Result<DatabaseConnection> {
     let mut options = match url {
         DatabaseUrl::Sqlite(url) => {
             let mut options = ConnectOptions::new(create_if_missing(url));
-            // WAL lets readers run beside the one writer; the busy timeout makes concurrent
-            // writers wait for the lock instead of failing with SQLITE_BUSY.
-            options.max_connections(8).map_sqlx_sqlite_opts(|sqlite| {
-                sqlite
-                    .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                    .busy_timeout(Duration::from_secs(10))
-                    .foreign_keys(true)
-            });
+            let connections = match role {
+                Role::Writer => 1,
+                Role::Reader => 8,
+            };
+            // The busy timeout still covers another process (`storefront geo import`) writing.
+            options
+                .max_connections(connections)
+                .map_sqlx_sqlite_opts(move |sqlite| {
+                    let sqlite = sqlite
+                        .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                        .busy_timeout(Duration::from_secs(10))
+                        .foreign_keys(true);
+                    match role {
+                        Role::Writer => {
+                            sqlite.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                        }
+                        // The journal mode is the file's, set by the writer; a read-only connection
+                        // cannot set it.
+                        Role::Reader => sqlite.read_only(true).create_if_missing(false),
+                    }
+                });
             options
         }
         DatabaseUrl::Postgres(url) => {
@@ -44,7 +98,7 @@ async fn connect(url: &DatabaseUrl) -> anyhow::Result<DatabaseConnection> {
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
-    Database::connect(options)
+    sea_orm::Database::connect(options)
         .await
         .with_context(|| format!("connecting to the database {url:?}"))
 }

@@ -5,12 +5,12 @@ use std::{ops::Deref, sync::Arc};
 
 use axum::extract::FromRef;
 use metrics_exporter_prometheus::PrometheusHandle;
-use sea_orm::DatabaseConnection;
 
 use crate::{
     accounts::{CustomerCache, passwords::PasswordHasher},
     clock::Clock,
     config::Settings,
+    db::Database,
     geo::GeoCache,
     sessions::SessionManager,
 };
@@ -36,8 +36,8 @@ impl Deref for AppState {
 
 /// What a request can reach.
 pub struct Services {
-    /// The database pool.
-    pub db: DatabaseConnection,
+    /// The database: readers and the writer.
+    pub db: Database,
     /// Session store, cache and cookie settings.
     pub sessions: SessionManager,
     /// Recently loaded customers, so authenticating a request skips the database.

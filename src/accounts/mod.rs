@@ -100,7 +100,7 @@ pub async fn authenticated_customer(
     let Some(auth_hash) = session.get::<String>(SESSION_AUTH_HASH).await? else {
         return Ok(None);
     };
-    let Some(customer) = state.customers.get(&state.db, id).await? else {
+    let Some(customer) = state.customers.get(state.db.reader(), id).await? else {
         return Ok(None);
     };
     let hash_matches = bool::from(subtle::ConstantTimeEq::ct_eq(
@@ -131,7 +131,7 @@ async fn start_session(
         .insert(SESSION_AUTH_HASH, customer.session_auth_hash())
         .await?;
     session.remove(SESSION_FAILED_LOGINS).await?;
-    queries::set_last_login(&state.db, customer.id, state.clock.now()).await?;
+    queries::set_last_login(state.db.writer(), customer.id, state.clock.now()).await?;
     state.customers.forget(customer.id);
     Ok(())
 }

@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+    SqlErr,
 };
 use serde_json::Value;
 
@@ -20,6 +21,21 @@ pub async fn find_by_id(
         .one(db)
         .await?
         .map(Customer::from))
+}
+
+/// Locks the customer's row until the transaction `db` ends, so that transactions changing what
+/// the customer owns (the address book's count and primary flag) run one after another. PostgreSQL
+/// takes a row lock (`FOR UPDATE`); SQLite has no row locks and needs none: its writes already run
+/// one at a time on the single writer connection.
+pub async fn lock_customer(db: &impl ConnectionTrait, id: i64) -> Result<(), sea_orm::DbErr> {
+    entity::Entity::find_by_id(id)
+        .select_only()
+        .column(entity::Column::Id)
+        .lock_exclusive()
+        .into_tuple::<i64>()
+        .one(db)
+        .await
+        .map(|_| ())
 }
 
 /// The customer whose e-mail address is `email_lower` (already lower-cased).

@@ -45,19 +45,25 @@ pub async fn register(
             "A user is already registered with this e-mail address.",
         )
     };
-    if queries::find_by_email(&state.db, &new_customer.email.lowercase())
+    if queries::find_by_email(state.db.reader(), &new_customer.email.lowercase())
         .await?
         .is_some()
     {
         return Err(taken());
     }
     let password_hash = state.hasher.hash(new_customer.password.clone()).await?;
-    let customer =
-        match queries::insert_customer(&state.db, &new_customer, password_hash, now).await {
-            Ok(customer) => customer,
-            Err(queries::InsertError::EmailTaken) => return Err(taken()),
-            Err(queries::InsertError::Database(error)) => return Err(error.into()),
-        };
+    let customer = match queries::insert_customer(
+        state.db.writer(),
+        &new_customer,
+        password_hash,
+        now,
+    )
+    .await
+    {
+        Ok(customer) => customer,
+        Err(queries::InsertError::EmailTaken) => return Err(taken()),
+        Err(queries::InsertError::Database(error)) => return Err(error.into()),
+    };
     tracing::info!(customer = customer.id, "registered");
     super::start_session(&state, &session, &customer).await?;
     Ok((StatusCode::CREATED, Json(KeyView::new())))
@@ -78,7 +84,8 @@ pub async fn log_in(
     Payload(form): Payload<LoginForm>,
 ) -> Result<Json<KeyView>, ApiError> {
     let credentials = form.parse()?;
-    let customer = queries::find_by_email(&state.db, &credentials.email.lowercase()).await?;
+    let customer =
+        queries::find_by_email(state.db.reader(), &credentials.email.lowercase()).await?;
     let stored_hash = customer
         .as_ref()
         .map(|customer| customer.password_hash.clone());
@@ -107,7 +114,13 @@ pub async fn log_in(
     }
     if needs_rehash {
         let hash = state.hasher.hash(credentials.password).await?;
-        queries::set_password_hash(&state.db, customer.id, hash.clone(), state.clock.now()).await?;
+        queries::set_password_hash(
+            state.db.writer(),
+            customer.id,
+            hash.clone(),
+            state.clock.now(),
+        )
+        .await?;
         customer.set_password_hash(hash);
         tracing::info!(
             customer = customer.id,
@@ -203,7 +216,7 @@ pub async fn update_profile(
 ) -> Result<Json<ProfileView>, ApiError> {
     let now = state.clock.now();
     let change = form.parse(now.date_naive())?;
-    let updated = queries::update_profile(&state.db, customer.id, change, now).await?;
+    let updated = queries::update_profile(state.db.writer(), customer.id, change, now).await?;
     let view = ProfileView::from(&updated);
     state.customers.remember(updated);
     Ok(Json(view))

@@ -19,8 +19,9 @@ pub use self::types::{
     DetailedAddressView, FoundPlaces, Mode, PlaceIds, PlacesByIds,
 };
 use crate::{
-    accounts::Customer,
+    accounts::{self, Customer},
     config::Settings,
+    db::Database,
     geo::{
         self,
         listing::{ListError, ListRequest, Page, PageRequest},
@@ -116,16 +117,17 @@ pub async fn list_page(
 /// Adds an address: checked, counted against the limit, primary if it is the first.
 #[tracing::instrument(skip_all, fields(customer = owner.id))]
 pub async fn add_address(
-    db: &DatabaseConnection,
+    db: &Database,
     settings: &Settings,
     owner: &Customer,
     form: AddressForm,
     now: DateTime<Utc>,
 ) -> Result<Address, ApiError> {
-    let places = find_places(db, form.place_ids(None)).await?;
+    let places = find_places(db.reader(), form.place_ids(None)).await?;
     let change = form.parse(None, Mode::Full, &rules(settings, owner), &places)?;
     // Counting and inserting in one transaction keeps "first address" and the limit honest.
-    let transaction = db.begin().await?;
+    let transaction = db.writer().begin().await?;
+    accounts::queries::lock_customer(&transaction, owner.id).await?;
     let count = queries::count_addresses(&transaction, owner.id).await?;
     let limit = settings.address_limit_per_customer;
     if count >= limit {
@@ -145,7 +147,7 @@ pub async fn add_address(
 /// transaction, so the customer never has two.
 #[tracing::instrument(skip_all, fields(customer = owner.id, address = id))]
 pub async fn change_address(
-    db: &DatabaseConnection,
+    db: &Database,
     settings: &Settings,
     owner: &Customer,
     id: i64,
@@ -153,11 +155,11 @@ pub async fn change_address(
     mode: Mode,
     now: DateTime<Utc>,
 ) -> Result<Address, ApiError> {
-    let current = queries::find_address(db, owner.id, id)
+    let current = queries::find_address(db.reader(), owner.id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
     let places = if form.needs_places(mode) {
-        find_places(db, form.place_ids(Some(&current.details))).await?
+        find_places(db.reader(), form.place_ids(Some(&current.details))).await?
     } else {
         FoundPlaces::default()
     };
@@ -167,7 +169,8 @@ pub async fn change_address(
         &rules(settings, owner),
         &places,
     )?;
-    let transaction = db.begin().await?;
+    let transaction = db.writer().begin().await?;
+    accounts::queries::lock_customer(&transaction, owner.id).await?;
     let mut address = queries::update_address(&transaction, id, &change.details, now).await?;
     if let Some(primary) = change.primary {
         if primary {
@@ -190,6 +193,7 @@ pub async fn remove_address(
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     let transaction = db.begin().await?;
+    accounts::queries::lock_customer(&transaction, owner.id).await?;
     let address = queries::find_address(&transaction, owner.id, id)
         .await?
         .ok_or(ApiError::NotFound)?;

@@ -110,7 +110,7 @@ pub struct ImportRow {
 pub async fn run(database_url: &DatabaseUrl, file: &Path) -> anyhow::Result<()> {
     let rows = read_file(file)?;
     let connection = db::connect_and_migrate(database_url).await?;
-    let report = import_rows(&connection, rows).await?;
+    let report = import_rows(connection.writer(), rows).await?;
     println!("{report}");
     Ok(())
 }

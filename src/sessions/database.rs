@@ -3,9 +3,9 @@
 use anyhow::Context;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, sea_query::OnConflict,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set, sea_query::OnConflict};
+
+use crate::db::Database;
 
 use super::{
     key::StorageId,
@@ -38,13 +38,13 @@ pub mod entity {
 
 /// Sessions in the main database.
 pub struct DatabaseStore {
-    connection: DatabaseConnection,
+    db: Database,
 }
 
 impl DatabaseStore {
-    /// A store on `connection`.
-    pub fn new(connection: DatabaseConnection) -> Self {
-        Self { connection }
+    /// A store in `db`.
+    pub fn new(db: Database) -> Self {
+        Self { db }
     }
 }
 
@@ -52,7 +52,7 @@ impl DatabaseStore {
 impl SessionStore for DatabaseStore {
     async fn load(&self, id: &StorageId) -> anyhow::Result<Option<SessionRecord>> {
         let Some(row) = entity::Entity::find_by_id(id.as_ref())
-            .one(&self.connection)
+            .one(self.db.reader())
             .await?
         else {
             return Ok(None);
@@ -76,7 +76,7 @@ impl SessionStore for DatabaseStore {
                     .update_columns([entity::Column::Data, entity::Column::ExpiresAt])
                     .to_owned(),
             )
-            .exec(&self.connection)
+            .exec(self.db.writer())
             .await
             .context("saving a session")?;
         Ok(())
@@ -84,7 +84,7 @@ impl SessionStore for DatabaseStore {
 
     async fn delete(&self, id: &StorageId) -> anyhow::Result<()> {
         entity::Entity::delete_by_id(id.as_ref())
-            .exec(&self.connection)
+            .exec(self.db.writer())
             .await
             .context("deleting a session")?;
         Ok(())
@@ -93,7 +93,7 @@ impl SessionStore for DatabaseStore {
     async fn purge_expired(&self, now: DateTime<Utc>) -> anyhow::Result<u64> {
         let result = entity::Entity::delete_many()
             .filter(entity::Column::ExpiresAt.lt(now))
-            .exec(&self.connection)
+            .exec(self.db.writer())
             .await
             .context("purging expired sessions")?;
         Ok(result.rows_affected)

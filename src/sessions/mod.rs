@@ -20,7 +20,6 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use sea_orm::DatabaseConnection;
 
 use self::{database::DatabaseStore, redis::RedisStore, store::CachedStore};
 pub use self::{
@@ -32,6 +31,7 @@ pub use self::{
 use crate::{
     clock::Clock,
     config::{Config, SessionStoreUrl},
+    db::Database,
     http::{ApiError, cookies},
 };
 
@@ -52,13 +52,9 @@ struct Inner {
 
 impl SessionManager {
     /// Opens the store named by `SESSION_STORE`.
-    pub async fn from_config(
-        config: &Config,
-        connection: DatabaseConnection,
-        clock: Clock,
-    ) -> anyhow::Result<Self> {
+    pub async fn from_config(config: &Config, db: Database, clock: Clock) -> anyhow::Result<Self> {
         let store: Arc<dyn SessionStore> = match &config.session_store {
-            SessionStoreUrl::Database => Arc::new(DatabaseStore::new(connection)),
+            SessionStoreUrl::Database => Arc::new(DatabaseStore::new(db)),
             SessionStoreUrl::Redis(url) => {
                 use secrecy::ExposeSecret;
                 let prefix = config.session_redis_prefix.clone();

@@ -690,3 +690,26 @@ async fn an_urlencoded_form_is_read_like_json() {
     assert_eq!(response.status(), StatusCode::CREATED);
     assert_eq!(json_body(response).await["township"], places.kadikoy);
 }
+
+#[tokio::test]
+async fn concurrent_first_addresses_leave_one_primary_and_respect_the_limit() {
+    let app = spawn_app_with(|config| config.address_limit_per_customer = 3).await;
+    let (app, places, _) = shopper_with(app).await;
+    let form = home(&places);
+
+    let statuses = futures_util::future::join_all(
+        (0..6).map(|_| async { app.post_json("/address/", &form).await.status() }),
+    )
+    .await;
+
+    let created = statuses
+        .iter()
+        .filter(|status| **status == StatusCode::CREATED);
+    let refused = statuses
+        .iter()
+        .filter(|status| **status == StatusCode::BAD_REQUEST);
+    assert_eq!((created.count(), refused.count()), (3, 3), "{statuses:?}");
+    let book = book(&app).await;
+    assert_eq!(book.len(), 3);
+    assert_eq!(book.iter().filter(|(_, primary)| *primary).count(), 1);
+}

@@ -107,6 +107,7 @@ async fn a_password_changed_elsewhere_ends_the_session() {
     use sea_orm::ConnectionTrait;
     app.state
         .db
+        .writer()
         .execute_unprepared(&format!(
             "UPDATE users SET password = 'changed' WHERE email_lower = '{}'",
             customer.email

@@ -47,7 +47,7 @@ pub fn write_file(name: &str, content: &str) -> (tempfile::TempDir, PathBuf) {
 /// Imports a file into the app's database, as `storefront geo import` does, and tells the
 /// app's lookups cache.
 pub async fn import(app: &TestApp, path: &Path) -> Result<ImportReport, ImportError> {
-    let result = import_file(&app.state.db, path).await;
+    let result = import_file(app.state.db.writer(), path).await;
     app.state.geo.invalidate();
     result
 }

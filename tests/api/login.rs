@@ -128,6 +128,7 @@ async fn a_disabled_account_is_told_only_with_the_right_password() {
     app.register(&customer).await;
     app.state
         .db
+        .writer()
         .execute_unprepared(&format!(
             "UPDATE users SET is_active = false WHERE email_lower = '{}'",
             customer.email
@@ -166,7 +167,12 @@ async fn a_legacy_django_hash_logs_in_and_is_upgraded_to_argon2id() {
         "UPDATE users SET password = '{DJANGO_PBKDF2}' WHERE email_lower = '{}'",
         customer.email
     );
-    app.state.db.execute_unprepared(&set_hash).await.unwrap();
+    app.state
+        .db
+        .writer()
+        .execute_unprepared(&set_hash)
+        .await
+        .unwrap();
 
     let customer = Customer {
         password: "correct horse battery staple".to_owned(),
@@ -179,8 +185,9 @@ async fn a_legacy_django_hash_logs_in_and_is_upgraded_to_argon2id() {
     let stored = app
         .state
         .db
+        .reader()
         .query_one_raw(sea_orm::Statement::from_string(
-            app.state.db.get_database_backend(),
+            app.state.db.reader().get_database_backend(),
             format!(
                 "SELECT password FROM users WHERE email_lower = '{}'",
                 customer.email

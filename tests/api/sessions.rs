@@ -112,7 +112,7 @@ async fn keys_are_stored_hashed() {
     let key = app.session_key().unwrap();
 
     let rows = stored_sessions::Entity::find()
-        .all(&app.state.db)
+        .all(app.state.db.reader())
         .await
         .unwrap();
 
@@ -151,7 +151,7 @@ async fn expired_sessions_are_purged_from_the_database() {
     assert_eq!(purged, 1);
     assert_eq!(
         stored_sessions::Entity::find()
-            .count(&app.state.db)
+            .count(app.state.db.reader())
             .await
             .unwrap(),
         0
