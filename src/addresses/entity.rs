@@ -47,8 +47,10 @@ pub struct Model {
     pub e_bill_taxpayer: bool,
     /// National id for personal invoices.
     pub identity_number: Option<String>,
-    /// The default address.
+    /// The default shipping address (the client's `primary`).
     pub is_primary: bool,
+    /// The default billing address.
+    pub is_default_billing: bool,
     /// `customer` for address-book entries.
     pub address_type: String,
     /// 32-hex digest of the normalized address.

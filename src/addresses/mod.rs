@@ -15,8 +15,8 @@ use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use self::types::{
-    Address, AddressChange, AddressDetails, AddressForm, AddressRules, AddressView,
-    DetailedAddressView, FoundPlaces, Mode, PlaceIds, PlacesByIds,
+    Address, AddressChange, AddressDetails, AddressForm, AddressRules, AddressView, DefaultKind,
+    DefaultsChange, DetailedAddressView, FoundPlaces, Mode, PlaceIds, PlacesByIds,
 };
 use crate::{
     accounts::{self, Customer},
@@ -114,7 +114,8 @@ pub async fn list_page(
     Ok(Page::new(count, number, &paging, request, addresses))
 }
 
-/// Adds an address: checked, counted against the limit, primary if it is the first.
+/// Adds an address: checked, counted against the limit. The first is the default of both kinds;
+/// a later one becomes a default when the form asks, taking the flag from the address that had it.
 #[tracing::instrument(skip_all, fields(customer = owner.id))]
 pub async fn add_address(
     db: &Database,
@@ -135,16 +136,30 @@ pub async fn add_address(
             "You cannot have more than {limit} addresses."
         )));
     }
-    let address =
-        queries::insert_address(&transaction, owner.id, &change.details, count == 0, now).await?;
+    let is_first = count == 0;
+    let becomes_default = |kind: DefaultKind| is_first || change.defaults.of(kind) == Some(true);
+    let address = queries::insert_address(
+        &transaction,
+        owner.id,
+        &change.details,
+        becomes_default(DefaultKind::Shipping),
+        becomes_default(DefaultKind::Billing),
+        now,
+    )
+    .await?;
+    for kind in DefaultKind::ALL {
+        if address.is_default(kind) && !is_first {
+            queries::clear_other_defaults(&transaction, owner.id, address.id, kind, now).await?;
+        }
+    }
     transaction.commit().await?;
     tracing::info!(address = address.id, "address added");
     Ok(address)
 }
 
 /// Changes one of the customer's addresses (`PATCH`: what is sent; `PUT`: all of it) and
-/// applies a `primary` change: setting it clears every other address's flag in the same
-/// transaction, so the customer never has two.
+/// applies the default flags sent: making it a default clears that flag on every other address
+/// in the same transaction, so the customer never has two of a kind.
 #[tracing::instrument(skip_all, fields(customer = owner.id, address = id))]
 pub async fn change_address(
     db: &Database,
@@ -172,19 +187,22 @@ pub async fn change_address(
     let transaction = db.writer().begin().await?;
     accounts::queries::lock_customer(&transaction, owner.id).await?;
     let mut address = queries::update_address(&transaction, id, &change.details, now).await?;
-    if let Some(primary) = change.primary {
-        if primary {
-            queries::clear_other_primaries(&transaction, owner.id, id, now).await?;
+    for kind in DefaultKind::ALL {
+        let Some(is_default) = change.defaults.of(kind) else {
+            continue;
+        };
+        if is_default {
+            queries::clear_other_defaults(&transaction, owner.id, id, kind, now).await?;
         }
-        queries::set_primary(&transaction, id, primary, now).await?;
-        address.is_primary = primary;
+        queries::set_default(&transaction, id, kind, is_default, now).await?;
+        address.set_default(kind, is_default);
     }
     transaction.commit().await?;
     Ok(address)
 }
 
-/// Deletes one of the customer's addresses; if it was the primary, the newest remaining
-/// address becomes primary in the same transaction.
+/// Deletes one of the customer's addresses; each default it held passes to the newest remaining
+/// address in the same transaction.
 #[tracing::instrument(skip_all, fields(customer = owner.id, address = id))]
 pub async fn remove_address(
     db: &DatabaseConnection,
@@ -198,10 +216,13 @@ pub async fn remove_address(
         .await?
         .ok_or(ApiError::NotFound)?;
     queries::mark_deleted(&transaction, id, now).await?;
-    if address.is_primary
+    let orphaned = DefaultKind::ALL.map(|kind| address.is_default(kind).then_some(kind));
+    if orphaned.iter().any(Option::is_some)
         && let Some(newest) = queries::find_newest_address(&transaction, owner.id).await?
     {
-        queries::set_primary(&transaction, newest.id, true, now).await?;
+        for kind in orphaned.into_iter().flatten() {
+            queries::set_default(&transaction, newest.id, kind, true, now).await?;
+        }
     }
     transaction.commit().await?;
     Ok(())

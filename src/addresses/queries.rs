@@ -9,7 +9,7 @@ use sea_orm::{
 
 use super::{
     entity::{self, Column},
-    types::{Address, AddressDetails, CUSTOMER_ADDRESS},
+    types::{Address, AddressDetails, CUSTOMER_ADDRESS, DefaultKind},
 };
 use crate::geo::listing::Window;
 
@@ -99,12 +99,14 @@ pub async fn insert_address(
     db: &impl ConnectionTrait,
     user_id: i64,
     details: &AddressDetails,
-    is_primary: bool,
+    is_default_shipping: bool,
+    is_default_billing: bool,
     now: DateTime<Utc>,
 ) -> Result<Address, DbErr> {
     let mut row = entity::ActiveModel {
         user_id: Set(user_id),
-        is_primary: Set(is_primary),
+        is_primary: Set(is_default_shipping),
+        is_default_billing: Set(is_default_billing),
         address_type: Set(CUSTOMER_ADDRESS.to_owned()),
         retail_store_id: Set(None),
         remote_id: Set(None),
@@ -134,36 +136,44 @@ pub async fn update_address(
     Ok(row.update(db).await?.into())
 }
 
-/// Sets or clears the primary flag of one address.
-pub async fn set_primary(
-    db: &impl ConnectionTrait,
-    id: i64,
-    is_primary: bool,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    entity::ActiveModel {
-        id: Set(id),
-        is_primary: Set(is_primary),
-        modified_date: Set(now),
-        ..Default::default()
+/// The column holding the default flag of `kind`.
+fn default_column(kind: DefaultKind) -> Column {
+    match kind {
+        DefaultKind::Shipping => Column::IsPrimary,
+        DefaultKind::Billing => Column::IsDefaultBilling,
     }
-    .update(db)
-    .await
-    .map(|_| ())
 }
 
-/// Clears the primary flag of every address of the customer except `keep`.
-pub async fn clear_other_primaries(
+/// Sets or clears one default flag of one address.
+pub async fn set_default(
     db: &impl ConnectionTrait,
-    user_id: i64,
-    keep: i64,
+    id: i64,
+    kind: DefaultKind,
+    is_default: bool,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     entity::Entity::update_many()
-        .col_expr(Column::IsPrimary, Expr::value(false))
+        .col_expr(default_column(kind), Expr::value(is_default))
+        .col_expr(Column::ModifiedDate, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Clears the default flag of `kind` on every address of the customer except `keep`.
+pub async fn clear_other_defaults(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    keep: i64,
+    kind: DefaultKind,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    entity::Entity::update_many()
+        .col_expr(default_column(kind), Expr::value(false))
         .col_expr(Column::ModifiedDate, Expr::value(now))
         .filter(Column::UserId.eq(user_id))
-        .filter(Column::IsPrimary.eq(true))
+        .filter(default_column(kind).eq(true))
         .filter(Column::Id.ne(keep))
         .exec(db)
         .await
@@ -179,6 +189,7 @@ pub async fn mark_deleted(
     entity::ActiveModel {
         id: Set(id),
         is_primary: Set(false),
+        is_default_billing: Set(false),
         modified_date: Set(now),
         deleted_at: Set(Some(now)),
         ..Default::default()

@@ -124,10 +124,18 @@ pub struct AddressForm {
     #[serde(default, deserialize_with = "sent")]
     #[schema(value_type = Option<String>)]
     pub identity_number: Option<Value>,
-    /// Make this the default address (clears the others) or not. Ignored on create.
+    /// Make this the default address for shipping and billing (clears the others' flags) or not.
     #[serde(default, deserialize_with = "sent")]
     #[schema(value_type = Option<bool>)]
     pub primary: Option<Value>,
+    /// Make this the default shipping address only (or not); wins over `primary`.
+    #[serde(default, deserialize_with = "sent", alias = "default_shipping")]
+    #[schema(value_type = Option<bool>)]
+    pub is_default_shipping: Option<Value>,
+    /// Make this the default billing address only (or not); wins over `primary`.
+    #[serde(default, deserialize_with = "sent", alias = "default_billing")]
+    #[schema(value_type = Option<bool>)]
+    pub is_default_billing: Option<Value>,
     /// Latitude.
     #[serde(default, deserialize_with = "sent")]
     #[schema(value_type = Option<String>)]
@@ -261,13 +269,47 @@ impl AddressDetails {
     }
 }
 
-/// A checked form: the address, and the requested primary flag (`None`: unchanged).
+/// A checked form: the address, and the requested default flags.
 #[derive(Debug, Clone)]
 pub struct AddressChange {
     /// The address as it should be stored.
     pub details: AddressDetails,
-    /// `Some(true)`: make it the default; `Some(false)`: not the default.
-    pub primary: Option<bool>,
+    /// Which defaults this address should become, or stop being.
+    pub defaults: DefaultsChange,
+}
+
+/// The kinds of default address: a customer has at most one address of each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DefaultKind {
+    /// Where orders are sent by default (the client's `primary`, listed first).
+    Shipping,
+    /// Where invoices are addressed by default.
+    Billing,
+}
+
+impl DefaultKind {
+    /// Both kinds.
+    pub const ALL: [Self; 2] = [Self::Shipping, Self::Billing];
+}
+
+/// Requested default flags per kind: `Some(true)` make it the default, `Some(false)` stop being
+/// it, `None` unchanged.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DefaultsChange {
+    /// The shipping default.
+    pub shipping: Option<bool>,
+    /// The billing default.
+    pub billing: Option<bool>,
+}
+
+impl DefaultsChange {
+    /// The request for one kind.
+    pub fn of(&self, kind: DefaultKind) -> Option<bool> {
+        match kind {
+            DefaultKind::Shipping => self.shipping,
+            DefaultKind::Billing => self.billing,
+        }
+    }
 }
 
 /// Text as sent: `null` and blank are `None`; numbers become their text; other types fail.
@@ -647,9 +689,15 @@ impl AddressForm {
             }
         }
 
-        let primary = self
-            .primary
-            .and_then(|value| merge.errors.check("primary", boolean(&value)).flatten());
+        let mut flag = |field: &'static str, value: Option<Value>| {
+            value.and_then(|value| merge.errors.check(field, boolean(&value)).flatten())
+        };
+        // `primary` is the one default of the contract, for both kinds; a kind's own flag wins.
+        let primary = flag("primary", self.primary);
+        let defaults = DefaultsChange {
+            shipping: flag("is_default_shipping", self.is_default_shipping).or(primary),
+            billing: flag("is_default_billing", self.is_default_billing).or(primary),
+        };
 
         merge.errors.into_result(|| AddressChange {
             details: AddressDetails {
@@ -674,7 +722,7 @@ impl AddressForm {
                 latitude,
                 longitude,
             },
-            primary,
+            defaults,
         })
     }
 }
@@ -731,8 +779,10 @@ pub struct Address {
     pub user_id: i64,
     /// What the customer controls.
     pub details: AddressDetails,
-    /// The default address.
-    pub is_primary: bool,
+    /// The default shipping address (the client's `primary`).
+    pub is_default_shipping: bool,
+    /// The default billing address.
+    pub is_default_billing: bool,
     /// `customer`.
     pub address_type: String,
     /// 32-hex digest of the normalized address.
@@ -743,6 +793,24 @@ pub struct Address {
     pub remote_id: Option<String>,
     /// Country-specific extras.
     pub extra_field: Option<Value>,
+}
+
+impl Address {
+    /// Whether this is the customer's default address of `kind`.
+    pub fn is_default(&self, kind: DefaultKind) -> bool {
+        match kind {
+            DefaultKind::Shipping => self.is_default_shipping,
+            DefaultKind::Billing => self.is_default_billing,
+        }
+    }
+
+    /// Records that this is, or is no longer, the default of `kind`.
+    pub fn set_default(&mut self, kind: DefaultKind, is_default: bool) {
+        match kind {
+            DefaultKind::Shipping => self.is_default_shipping = is_default,
+            DefaultKind::Billing => self.is_default_billing = is_default,
+        }
+    }
 }
 
 impl From<entity::Model> for Address {
@@ -772,7 +840,8 @@ impl From<entity::Model> for Address {
                 latitude: row.latitude,
                 longitude: row.longitude,
             },
-            is_primary: row.is_primary,
+            is_default_shipping: row.is_primary,
+            is_default_billing: row.is_default_billing,
             address_type: row.address_type,
             hash_data: row.hash_data,
             retail_store_id: row.retail_store_id,
@@ -800,8 +869,13 @@ pub struct AddressFields {
     tax_no: Option<String>,
     e_bill_taxpayer: bool,
     identity_number: Option<String>,
-    /// The default address (one per customer, for shipping and billing).
+    /// The default address, listed first: the default shipping address (set through `primary`,
+    /// it is also the default billing address).
     primary: bool,
+    /// The default shipping address (one per customer); the same as `primary`.
+    is_default_shipping: bool,
+    /// The default billing address (one per customer).
+    is_default_billing: bool,
     address_type: String,
     hash_data: String,
     retail_store: Option<i64>,
@@ -831,7 +905,9 @@ impl From<&Address> for AddressFields {
             tax_no: details.tax_no.clone(),
             e_bill_taxpayer: details.e_bill_taxpayer,
             identity_number: details.identity_number.clone(),
-            primary: address.is_primary,
+            primary: address.is_default_shipping,
+            is_default_shipping: address.is_default_shipping,
+            is_default_billing: address.is_default_billing,
             address_type: address.address_type.clone(),
             hash_data: address.hash_data.clone(),
             retail_store: address.retail_store_id,

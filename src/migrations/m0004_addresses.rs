@@ -2,8 +2,8 @@
 //! the geography tree. Deleting an address sets `deleted_at` instead of removing the row, so
 //! anything that refers to it later (orders) keeps a valid reference; every address-book query
 //! skips deleted rows. Timestamps are written by the application in UTC; no database defaults.
-//! `is_primary` marks the one default address per user (used for shipping and billing); the
-//! application keeps it single inside a transaction.
+//! `is_primary` marks the one default address per user (since m0005: the default shipping
+//! address); the application keeps it single inside a transaction.
 
 use sea_orm_migration::{prelude::*, schema::*};
 

@@ -9,6 +9,7 @@ mod m0001_users;
 mod m0002_sessions;
 mod m0003_geography;
 mod m0004_addresses;
+mod m0005_default_billing_address;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_sessions::Migration),
             Box::new(m0003_geography::Migration),
             Box::new(m0004_addresses::Migration),
+            Box::new(m0005_default_billing_address::Migration),
         ]
     }
 }

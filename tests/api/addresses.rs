@@ -88,7 +88,8 @@ async fn an_added_address_comes_back_flat_with_its_pk() {
             "district": places.adnan_menderes, "line": "Example street 12, flat 3",
             "postcode": "34275", "notes": null, "is_corporate": false, "company_name": null,
             "tax_office": null, "tax_no": null, "e_bill_taxpayer": false, "identity_number": null,
-            "primary": true, "address_type": "customer", "hash_data": address["hash_data"],
+            "primary": true, "is_default_shipping": true, "is_default_billing": true,
+            "address_type": "customer", "hash_data": address["hash_data"],
             "retail_store": null, "remote_id": null, "extra_field": null, "user": user,
             "latitude": null, "longitude": null
         })
@@ -246,6 +247,154 @@ async fn deleting_the_primary_address_promotes_the_newest_remaining_one() {
     let gone = app.get(&format!("/address/{first}/")).await;
     assert_eq!(gone.status(), StatusCode::NOT_FOUND);
     assert_eq!(json_body(gone).await, json!({"detail": "Not found."}));
+}
+
+/// (pk, default shipping, default billing) of every address in list order.
+async fn defaults(app: &TestApp) -> Vec<(i64, bool, bool)> {
+    let body = json_body(app.get("/address/").await).await;
+    body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|address| {
+            assert_eq!(address["primary"], address["is_default_shipping"]);
+            let flag = |name: &str| address[name].as_bool().unwrap();
+            (
+                pk(address),
+                flag("is_default_shipping"),
+                flag("is_default_billing"),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn shipping_and_billing_each_have_their_own_default_address() {
+    let (app, places, _) = shopper().await;
+    let home_pk = pk(&add(&app, &home(&places)).await);
+    let office = pk(&add(&app, &with(home(&places), json!({"title": "Office"}))).await);
+
+    let response = app
+        .patch_json(
+            &format!("/address/{office}/"),
+            &json!({"is_default_billing": "true"}),
+        )
+        .await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = json_body(response).await;
+    assert_eq!(
+        (&body["is_default_billing"], &body["primary"]),
+        (&json!(true), &json!(false))
+    );
+    assert_eq!(
+        defaults(&app).await,
+        vec![(home_pk, true, false), (office, false, true)]
+    );
+
+    app.patch_json(
+        &format!("/address/{office}/"),
+        &json!({"is_default_shipping": true}),
+    )
+    .await;
+
+    assert_eq!(
+        defaults(&app).await,
+        vec![(office, true, true), (home_pk, false, false)]
+    );
+}
+
+#[tokio::test]
+async fn primary_makes_an_address_the_default_of_both_kinds() {
+    let (app, places, _) = shopper().await;
+    let first = pk(&add(&app, &home(&places)).await);
+    let billing = with(
+        home(&places),
+        json!({"title": "Office", "is_default_billing": true}),
+    );
+    let second = pk(&add(&app, &billing).await);
+    let third = pk(&add(&app, &with(home(&places), json!({"title": "Mum"}))).await);
+    assert_eq!(
+        defaults(&app).await,
+        vec![
+            (first, true, false),
+            (third, false, false),
+            (second, false, true)
+        ]
+    );
+
+    app.patch_json(&format!("/address/{third}/"), &json!({"primary": true}))
+        .await;
+
+    assert_eq!(
+        defaults(&app).await,
+        vec![
+            (third, true, true),
+            (second, false, false),
+            (first, false, false)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn deleting_a_default_address_passes_each_of_its_defaults_on() {
+    let (app, places, _) = shopper().await;
+    let first = pk(&add(&app, &home(&places)).await);
+    let second = pk(&add(&app, &with(home(&places), json!({"title": "Work"}))).await);
+    let billing = with(
+        home(&places),
+        json!({"title": "Mum", "default_billing": "on"}),
+    );
+    let third = pk(&add(&app, &billing).await);
+
+    app.delete(&format!("/address/{third}/")).await;
+
+    assert_eq!(
+        defaults(&app).await,
+        vec![(first, true, false), (second, false, true)]
+    );
+}
+
+#[tokio::test]
+async fn a_default_flag_that_is_not_a_boolean_is_a_field_error() {
+    let (app, places, _) = shopper().await;
+    let first = pk(&add(&app, &home(&places)).await);
+
+    let response = app
+        .patch_json(
+            &format!("/address/{first}/"),
+            &json!({"is_default_billing": "maybe"}),
+        )
+        .await;
+
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        json_body(response).await,
+        json!({"is_default_billing": ["Must be a valid boolean."]})
+    );
+    assert_eq!(defaults(&app).await, vec![(first, true, true)]);
+}
+
+#[tokio::test]
+async fn an_address_book_from_before_billing_defaults_keeps_its_one_default_for_both() {
+    use sea_orm_migration::MigratorTrait;
+    use storefront::migrations::Migrator;
+    let (app, places, _) = shopper().await;
+    let first = pk(&add(&app, &home(&places)).await);
+    let second = pk(&add(&app, &with(home(&places), json!({"title": "Work"}))).await);
+    app.patch_json(&format!("/address/{second}/"), &json!({"primary": true}))
+        .await;
+
+    // Back to the schema before the billing flag, then up again, as an upgrade would run.
+    Migrator::down(app.state.db.writer(), Some(1))
+        .await
+        .unwrap();
+    Migrator::up(app.state.db.writer(), None).await.unwrap();
+
+    assert_eq!(
+        defaults(&app).await,
+        vec![(second, true, true), (first, false, false)]
+    );
 }
 
 #[tokio::test]
