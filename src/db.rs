@@ -65,13 +65,19 @@ async fn connect(url: &DatabaseUrl, role: Role) -> anyhow::Result<DatabaseConnec
     let mut options = match url {
         DatabaseUrl::Sqlite(url) => {
             let mut options = ConnectOptions::new(create_if_missing(url));
+            // Readers: one per core. More only contend for SQLite's and malloc's locks: on 2
+            // cores, 8 readers served `GET /address/` at 1.2k rps, 2 at 1.6k.
             let connections = match role {
                 Role::Writer => 1,
-                Role::Reader => 8,
+                Role::Reader => std::thread::available_parallelism()
+                    .map_or(2, |cores| cores.get().max(2)) as u32,
             };
             // The busy timeout still covers another process (`storefront geo import`) writing.
+            // A connection to a local file cannot go stale: pinging it before each use would
+            // double the round trips to its worker thread.
             options
                 .max_connections(connections)
+                .test_before_acquire(false)
                 .map_sqlx_sqlite_opts(move |sqlite| {
                     let sqlite = sqlite
                         .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
@@ -90,7 +96,11 @@ async fn connect(url: &DatabaseUrl, role: Role) -> anyhow::Result<DatabaseConnec
         }
         DatabaseUrl::Postgres(url) => {
             let mut options = ConnectOptions::new(url.expose_secret().to_owned());
-            options.max_connections(16);
+            // Ping only a connection that sat idle long enough for the server or a proxy to
+            // have dropped it, not before every query.
+            options
+                .max_connections(16)
+                .test_before_acquire_if_idle_for(Duration::from_secs(30));
             options
         }
     };

@@ -147,6 +147,14 @@ impl PageRequest {
         Ok(Self { page, size })
     }
 
+    /// The window of page 1, when that is the page asked for: it needs no count to find.
+    pub fn first_page(&self) -> Option<Window> {
+        matches!(self.page, PageNumber::Number(1)).then_some(Window {
+            offset: 0,
+            limit: self.size,
+        })
+    }
+
     /// The rows of this page out of `count`, or 404 past the last page (page 1 always exists).
     pub fn window(&self, count: u64) -> Result<(u64, Window), ListError> {
         let pages = match self.size {
