@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use sea_orm::{ConnectOptions, DatabaseConnection};
+use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend};
 use sea_orm_migration::MigratorTrait;
 use secrecy::ExposeSecret;
 
@@ -33,6 +33,19 @@ impl Database {
         &self.writer
     }
 
+    /// On SQLite, copies the write-ahead log into the database file so the log can start over.
+    /// SQLite does this by itself only after a statement runs to its end, and SeaORM's
+    /// `UPDATE … RETURNING` reads one row and resets its statement instead: a stream of profile
+    /// updates grew the log past 400 MB. Nothing to do on PostgreSQL.
+    pub async fn checkpoint(&self) -> Result<(), sea_orm::DbErr> {
+        if self.writer.get_database_backend() == DbBackend::Sqlite {
+            self.writer
+                .execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)")
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Checks that both connections answer.
     pub async fn ping(&self) -> Result<(), sea_orm::DbErr> {
         self.writer.ping().await?;
@@ -53,6 +66,19 @@ pub async fn connect_and_migrate(url: &DatabaseUrl) -> anyhow::Result<Database> 
         DatabaseUrl::Postgres(_) => writer.clone(),
     };
     Ok(Database { reader, writer })
+}
+
+/// Checkpoints the SQLite log every `interval`, for as long as the server runs.
+pub fn spawn_checkpoint_task(db: Database, interval: Duration) {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(interval);
+        loop {
+            ticker.tick().await;
+            if let Err(error) = db.checkpoint().await {
+                tracing::warn!(error = ?error, "checkpointing the SQLite log failed");
+            }
+        }
+    });
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -84,9 +110,10 @@ async fn connect(url: &DatabaseUrl, role: Role) -> anyhow::Result<DatabaseConnec
                         .busy_timeout(Duration::from_secs(10))
                         .foreign_keys(true);
                     match role {
-                        Role::Writer => {
-                            sqlite.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                        }
+                        // After a burst the log file is cut back to 64 MiB once it starts over.
+                        Role::Writer => sqlite
+                            .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                            .pragma("journal_size_limit", "67108864"),
                         // The journal mode is the file's, set by the writer; a read-only connection
                         // cannot set it.
                         Role::Reader => sqlite.read_only(true).create_if_missing(false),
@@ -121,5 +148,57 @@ fn create_if_missing(url: &str) -> String {
         format!("{url}&mode=rwc")
     } else {
         format!("{url}?mode=rwc")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::Statement;
+
+    use super::*;
+
+    /// Frames in the log and frames copied to the database file, as a passive checkpoint reports.
+    async fn log_frames(db: &Database) -> i64 {
+        let row = db
+            .writer()
+            .query_one_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "PRAGMA wal_checkpoint(PASSIVE)",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by_index::<i64>(1).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_checkpoint_lets_the_log_start_over_after_updates_that_return_rows() {
+        let directory = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", directory.path().join("wal.db").display());
+        let db = connect_and_migrate(&url.parse().unwrap()).await.unwrap();
+        let writer = db.writer();
+        writer
+            .execute_unprepared("CREATE TABLE counter (id INTEGER PRIMARY KEY, value INTEGER)")
+            .await
+            .unwrap();
+        writer
+            .execute_unprepared("INSERT INTO counter VALUES (1, 0)")
+            .await
+            .unwrap();
+        let bump = || {
+            writer.query_one_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "UPDATE counter SET value = value + 1 WHERE id = 1 RETURNING value",
+            ))
+        };
+        // More than SQLite's automatic checkpoint threshold of 1000 pages.
+        for _ in 0..1500 {
+            bump().await.unwrap();
+        }
+
+        db.checkpoint().await.unwrap();
+        bump().await.unwrap();
+
+        assert!(log_frames(&db).await < 10, "the log started over");
     }
 }

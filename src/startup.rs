@@ -42,6 +42,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
 }
 
+/// How often SQLite's write-ahead log is copied into the database file: at a few thousand writes
+/// a second the log stays in the tens of MB.
+const WAL_CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// A bound, ready-to-run server.
 pub struct Application {
     listener: TcpListener,
@@ -71,6 +75,7 @@ impl Application {
             .await
             .with_context(|| format!("binding STOREFRONT_BIND={}", config.storefront_bind))?;
         sessions::spawn_purge_task(state.sessions.clone(), config.session_purge_interval);
+        db::spawn_checkpoint_task(state.db.clone(), WAL_CHECKPOINT_INTERVAL);
         ops::spawn_metrics_upkeep(state.metrics.clone());
         Ok(Self {
             listener,

@@ -652,6 +652,16 @@ mod tests {
         assert_eq!(after_the_burst, [0], "freed once nothing was queued");
     }
 
+    #[test]
+    fn a_work_area_is_reserved_past_the_dynamic_mmap_threshold_cap() {
+        const GLIBC_MMAP_THRESHOLD_MAX: usize = 32 * 1024 * 1024;
+
+        let work_area = new_work_area();
+
+        assert_eq!(work_area.len(), OUR_BLOCK_COUNT);
+        assert!(work_area.capacity() * std::mem::size_of::<Block>() > GLIBC_MMAP_THRESHOLD_MAX);
+    }
+
     proptest::proptest! {
         // Each case costs two argon2id runs, so only a few.
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4))]
