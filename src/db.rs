@@ -68,8 +68,12 @@ pub async fn connect_and_migrate(url: &DatabaseUrl) -> anyhow::Result<Database> 
     Ok(Database { reader, writer })
 }
 
-/// Checkpoints the SQLite log every `interval`, for as long as the server runs.
+/// Checkpoints the SQLite log every `interval`, for as long as the server runs; on PostgreSQL
+/// there is nothing to do and no task.
 pub fn spawn_checkpoint_task(db: Database, interval: Duration) {
+    if db.writer.get_database_backend() != DbBackend::Sqlite {
+        return;
+    }
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(interval);
         loop {

@@ -108,14 +108,17 @@ pub async fn list_page(
 ) -> Result<Page<Address>, ListError> {
     let size = default_page_size(settings);
     let paging = PageRequest::from_params(&request.params, Some(size), Some(size))?;
-    // A first page that comes back short holds the whole book, so its length is the count: the
-    // client's usual request (every address, page 1) costs one query, not two.
+    // Page 1 always exists, so it is read before counting; when it comes back short it holds the
+    // whole book and its length is the count: the client's usual request costs one query.
     if let Some(window) = paging.first_page() {
         let addresses = queries::list_addresses(db, owner.id, window).await?;
-        let count = addresses.len() as u64;
-        if window.limit.is_none_or(|limit| count < limit) {
-            return Ok(Page::new(count, 1, &paging, request, addresses));
-        }
+        let rows = addresses.len() as u64;
+        let count = if window.limit.is_none_or(|limit| rows < limit) {
+            rows
+        } else {
+            queries::count_addresses(db, owner.id).await?
+        };
+        return Ok(Page::new(count, 1, &paging, request, addresses));
     }
     let count = queries::count_addresses(db, owner.id).await?;
     let (number, window) = paging.window(count)?;
