@@ -89,7 +89,7 @@ pub fn spawn_metrics_upkeep(handle: PrometheusHandle) {
 pub struct Observation {
     started: Instant,
     method: &'static str,
-    route: String,
+    route: Option<MatchedPath>,
     span: tracing::Span,
 }
 
@@ -97,13 +97,13 @@ impl Observation {
     /// Starts observing `request` (after routing, so the matched route is known).
     pub fn start(request: &Request) -> Self {
         let method = method_label(request.method());
-        let route = request
-            .extensions()
-            .get::<MatchedPath>()
-            .map_or("unmatched", MatchedPath::as_str)
-            .to_owned();
-        let span =
-            tracing::info_span!("request", method, route = %route, status = tracing::field::Empty);
+        let route = request.extensions().get::<MatchedPath>().cloned();
+        let span = tracing::info_span!(
+            "request",
+            method,
+            route = route_label(route.as_ref()),
+            status = tracing::field::Empty
+        );
         Self {
             started: Instant::now(),
             method,
@@ -124,16 +124,71 @@ impl Observation {
         if status.is_server_error() {
             tracing::error!(parent: &self.span, status = status.as_u16(), "answered with a server error");
         }
-        let Self {
-            started,
+        let route = route_label(self.route.as_ref());
+        let status = status_label(status);
+        let elapsed = self.started.elapsed().as_secs_f64();
+        REQUEST_METRICS
+            .with_borrow_mut(|metrics| metrics.record(route, self.method, status, elapsed));
+    }
+}
+
+fn route_label(route: Option<&MatchedPath>) -> &str {
+    route.map_or("unmatched", MatchedPath::as_str)
+}
+
+thread_local! {
+    /// Each thread's handles to the request metrics it has recorded. Looking a metric up by its
+    /// labels builds and hashes a key and takes the registry's lock, which cost as much as a
+    /// third of the framework's time on `GET /csrf_token/`; a handle stays valid for the process.
+    static REQUEST_METRICS: std::cell::RefCell<RequestMetrics> = std::cell::RefCell::default();
+}
+
+/// Counter and histogram handles by route, then method and status.
+#[derive(Default)]
+struct RequestMetrics {
+    by_route: std::collections::HashMap<String, Vec<RouteMetrics>>,
+}
+
+struct RouteMetrics {
+    method: &'static str,
+    status: &'static str,
+    requests: metrics::Counter,
+    duration: metrics::Histogram,
+}
+
+impl RequestMetrics {
+    fn record(&mut self, route: &str, method: &'static str, status: &'static str, seconds: f64) {
+        let known = self.by_route.get(route).and_then(|known| {
+            known
+                .iter()
+                .find(|handles| handles.method == method && handles.status == status)
+        });
+        if let Some(handles) = known {
+            return handles.record(seconds);
+        }
+        let handles = RouteMetrics::register(route, method, status);
+        handles.record(seconds);
+        self.by_route
+            .entry(route.to_owned())
+            .or_default()
+            .push(handles);
+    }
+}
+
+impl RouteMetrics {
+    fn register(route: &str, method: &'static str, status: &'static str) -> Self {
+        let route = route.to_owned();
+        Self {
             method,
-            route,
-            ..
-        } = self;
-        metrics::counter!(REQUESTS, "method" => method, "route" => route.clone(), "status" => status_label(status))
-            .increment(1);
-        metrics::histogram!(DURATION, "method" => method, "route" => route)
-            .record(started.elapsed().as_secs_f64());
+            status,
+            requests: metrics::counter!(REQUESTS, "method" => method, "route" => route.clone(), "status" => status),
+            duration: metrics::histogram!(DURATION, "method" => method, "route" => route),
+        }
+    }
+
+    fn record(&self, seconds: f64) {
+        self.requests.increment(1);
+        self.duration.record(seconds);
     }
 }
 

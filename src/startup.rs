@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use axum::{Router, extract::Request, middleware::from_fn_with_state};
+use axum::{Router, extract::Request};
 use tokio::net::TcpListener;
 use tower::Layer;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -13,11 +13,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
-    accounts::{self, CustomerCache, passwords::PasswordHasher},
+    accounts::{self, CustomerCache, ProfileWrites, passwords::PasswordHasher},
     addresses,
     clock::Clock,
     config::{Command, Config, GeoCommand, Settings},
-    db, geo,
+    db::{self, group_commit::GroupCommit},
+    geo,
     http::{ApiError, csrf, openapi::ApiDoc, paths, pipeline},
     ops,
     sessions::{self, SessionManager},
@@ -61,10 +62,14 @@ impl Application {
         let hash_threads = config
             .password_hash_threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
+        let customers = CustomerCache::new(config.session_cache_ttl);
+        let profile_writes =
+            GroupCommit::start(db.writer().clone(), ProfileWrites::new(customers.clone()));
         let state = AppState::new(Services {
             db,
             sessions,
-            customers: CustomerCache::new(config.session_cache_ttl),
+            customers,
+            profile_writes,
             hasher: Arc::new(PasswordHasher::new(hash_threads)?),
             settings: Arc::new(Settings::from(&config)),
             clock,
@@ -126,7 +131,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(paths::not_found)
         .method_not_allowed_fallback(paths::method_not_allowed)
         // Observation, CSRF and session, in that order (see the module).
-        .layer(from_fn_with_state(state.clone(), pipeline::around_request))
+        .layer(pipeline::PipelineLayer::new(state.clone()))
         // Outermost: a panic anywhere becomes the JSON 500, never a dropped connection.
         .layer(CatchPanicLayer::custom(|_panic| {
             tracing::error!("a request handler panicked");

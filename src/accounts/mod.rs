@@ -14,8 +14,8 @@ use std::{sync::Arc, time::Duration};
 use sea_orm::DatabaseConnection;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub use self::types::{Customer, Email, Gender, PhoneNumber};
-use crate::{http::ApiError, sessions::Session, state::AppState};
+pub use self::types::{Customer, Email, Gender, PhoneNumber, ProfileChange};
+use crate::{db::group_commit::BatchWrite, http::ApiError, sessions::Session, state::AppState};
 
 /// Session key holding the logged-in customer's id (Django's name).
 const SESSION_USER_ID: &str = "_auth_user_id";
@@ -75,15 +75,53 @@ impl CustomerCache {
     }
 
     /// Keeps a customer this instance just changed, so its next request needs no reload.
-    fn remember(&self, customer: Customer) {
+    fn remember(&self, customer: Arc<Customer>) {
         if let Some(cache) = &self.cache {
-            cache.insert(customer.id, Arc::new(customer));
+            cache.insert(customer.id, customer);
         }
     }
 
     fn forget(&self, id: i64) {
         if let Some(cache) = &self.cache {
             cache.invalidate(&id);
+        }
+    }
+}
+
+/// Profile updates, committed in groups ([`crate::db::group_commit`]): the updates waiting when
+/// the writer is free run in one transaction, and several updates to one customer become one
+/// write.
+pub struct ProfileWrites {
+    customers: CustomerCache,
+}
+
+impl ProfileWrites {
+    /// Profile writes that keep `customers` up to date.
+    pub fn new(customers: CustomerCache) -> Self {
+        Self { customers }
+    }
+}
+
+impl BatchWrite for ProfileWrites {
+    type Item = queries::ProfileUpdate;
+    type Output = Option<Arc<Customer>>;
+
+    async fn apply(
+        &self,
+        db: &DatabaseConnection,
+        updates: &[queries::ProfileUpdate],
+    ) -> Result<Vec<Self::Output>, sea_orm::DbErr> {
+        let customers = queries::apply_profile_updates(db, updates).await?;
+        Ok(customers.into_iter().map(|c| c.map(Arc::new)).collect())
+    }
+
+    /// Caches each customer as the batch's last update to it left it.
+    fn committed(&self, outputs: &[Self::Output]) {
+        let mut seen = std::collections::HashSet::new();
+        for customer in outputs.iter().rev().flatten() {
+            if seen.insert(customer.id) {
+                self.customers.remember(customer.clone());
+            }
         }
     }
 }

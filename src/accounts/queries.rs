@@ -1,9 +1,11 @@
 //! Every database read and write of the accounts area.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
-    SqlErr,
+    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    Iterable, QueryFilter, QuerySelect, Set, SqlErr, TransactionTrait,
 };
 use serde_json::Value;
 
@@ -129,26 +131,151 @@ pub async fn set_last_login(
     row.update(db).await.map(|_| ())
 }
 
-/// Applies a profile change; returns the updated customer.
-pub async fn update_profile(
-    db: &impl ConnectionTrait,
+/// One request's profile change, as queued for [`apply_profile_updates`].
+pub struct ProfileUpdate {
+    /// Whose profile.
+    pub customer_id: i64,
+    /// What changes.
+    pub change: ProfileChange,
+    /// When the request asked for it.
+    pub at: DateTime<Utc>,
+}
+
+/// Applies profile updates as if one after another, in order: each gets the customer as its own
+/// change left it (`None` when the account is gone). Each customer is written once, with the
+/// updates to it merged: usually one `UPDATE … RETURNING` a customer, whose result also gives
+/// what every update in between left. Only when an earlier update must show a value that a later
+/// one overwrites is the row read first. One statement runs on its own, more in one transaction.
+pub async fn apply_profile_updates(
+    db: &DatabaseConnection,
+    updates: &[ProfileUpdate],
+) -> Result<Vec<Option<Customer>>, sea_orm::DbErr> {
+    let mut plans: BTreeMap<i64, CustomerPlan> = BTreeMap::new();
+    for (index, update) in updates.iter().enumerate() {
+        plans
+            .entry(update.customer_id)
+            .or_insert_with(|| CustomerPlan::new(update.customer_id))
+            .add(index, update);
+    }
+    let statements: usize = plans.values().map(CustomerPlan::statements).sum();
+    let mut customers = vec![None; updates.len()];
+    if statements == 1 {
+        for plan in plans.values() {
+            plan.run(db, updates, &mut customers).await?;
+        }
+    } else {
+        let transaction = db.begin().await?;
+        for plan in plans.values() {
+            plan.run(&transaction, updates, &mut customers).await?;
+        }
+        transaction.commit().await?;
+    }
+    Ok(customers)
+}
+
+/// The updates of one batch to one customer.
+struct CustomerPlan {
     id: i64,
-    change: ProfileChange,
-    now: DateTime<Utc>,
-) -> Result<Customer, sea_orm::DbErr> {
+    /// Where the updates stand in the batch, in order.
+    indexes: Vec<usize>,
+    /// The columns all of them set, merged.
+    merged: entity::ActiveModel,
+    /// The columns set by each update, one bit a column.
+    sets: Vec<u64>,
+}
+
+impl CustomerPlan {
+    fn new(id: i64) -> Self {
+        Self {
+            id,
+            indexes: Vec::new(),
+            merged: entity::ActiveModel {
+                id: Set(id),
+                ..Default::default()
+            },
+            sets: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, index: usize, update: &ProfileUpdate) {
+        let mut sets = 0;
+        let change = changed_columns(&update.change, update.at);
+        for (bit, column) in entity::Column::iter().enumerate() {
+            if let ActiveValue::Set(value) = change.get(column) {
+                self.merged.set(column, value);
+                sets |= 1 << bit;
+            }
+        }
+        self.indexes.push(index);
+        self.sets.push(sets);
+    }
+
+    /// Whether an update must show a value from before the batch that a later update
+    /// overwrites: a column a later update sets which none up to it did.
+    fn needs_read(&self) -> bool {
+        let mut before = 0;
+        self.sets.iter().enumerate().any(|(position, sets)| {
+            before |= sets;
+            let later = self.sets[position + 1..]
+                .iter()
+                .fold(0, |all, sets| all | sets);
+            later & !before != 0
+        })
+    }
+
+    fn statements(&self) -> usize {
+        if self.needs_read() { 2 } else { 1 }
+    }
+
+    /// Writes the merged change and fills in each update's result.
+    async fn run(
+        &self,
+        db: &impl ConnectionTrait,
+        updates: &[ProfileUpdate],
+        customers: &mut [Option<Customer>],
+    ) -> Result<(), sea_orm::DbErr> {
+        // What the results are built on, applying the updates one by one: the row before the
+        // batch when that had to be read, else the row after it (every value an update shows is
+        // then one the updates up to it set, or one no update touches).
+        let base = if self.needs_read() {
+            let before = entity::Entity::find_by_id(self.id)
+                .lock_exclusive()
+                .one(db)
+                .await?;
+            if before.is_some() {
+                self.merged.clone().update(db).await?;
+            }
+            before
+        } else {
+            match self.merged.clone().update(db).await {
+                Ok(after) => Some(after),
+                Err(sea_orm::DbErr::RecordNotUpdated) => None,
+                Err(error) => return Err(error),
+            }
+        };
+        let Some(mut row) = base else { return Ok(()) };
+        for &index in &self.indexes {
+            apply_change(&mut row, &updates[index].change, updates[index].at);
+            customers[index] = Some(Customer::from(row.clone()));
+        }
+        Ok(())
+    }
+}
+
+/// The columns a change sets.
+fn changed_columns(change: &ProfileChange, at: DateTime<Utc>) -> entity::ActiveModel {
     let mut row = entity::ActiveModel {
-        id: Set(id),
-        modified_date: Set(now),
+        modified_date: Set(at),
         ..Default::default()
     };
-    if let Some(first_name) = change.first_name {
-        row.first_name = Set(first_name);
+    if let Some(first_name) = &change.first_name {
+        row.first_name = Set(first_name.clone());
     }
-    if let Some(last_name) = change.last_name {
-        row.last_name = Set(last_name);
+    if let Some(last_name) = &change.last_name {
+        row.last_name = Set(last_name.clone());
     }
-    if let Some(phone) = change.phone {
-        row.phone = Set(phone.map(|phone| phone.as_ref().to_owned()));
+    if let Some(phone) = &change.phone {
+        row.phone = Set(phone.as_ref().map(|phone| phone.as_ref().to_owned()));
     }
     if let Some(date_of_birth) = change.date_of_birth {
         row.date_of_birth = Set(date_of_birth);
@@ -165,8 +292,40 @@ pub async fn update_profile(
     if let Some(call_allowed) = change.call_allowed {
         row.call_allowed = Set(Some(call_allowed));
     }
-    if let Some(language_code) = change.language_code {
-        row.language_code = Set(language_code);
+    if let Some(language_code) = &change.language_code {
+        row.language_code = Set(language_code.clone());
     }
-    Ok(row.update(db).await?.into())
+    row
+}
+
+/// The same change made to a row in memory (what [`changed_columns`] makes the database do).
+fn apply_change(row: &mut entity::Model, change: &ProfileChange, at: DateTime<Utc>) {
+    row.modified_date = at;
+    if let Some(first_name) = &change.first_name {
+        row.first_name.clone_from(first_name);
+    }
+    if let Some(last_name) = &change.last_name {
+        row.last_name.clone_from(last_name);
+    }
+    if let Some(phone) = &change.phone {
+        row.phone = phone.as_ref().map(|phone| phone.as_ref().to_owned());
+    }
+    if let Some(date_of_birth) = change.date_of_birth {
+        row.date_of_birth = date_of_birth;
+    }
+    if let Some(gender) = change.gender {
+        row.gender = gender.map(|gender| gender.as_str().to_owned());
+    }
+    if let Some(email_allowed) = change.email_allowed {
+        row.email_allowed = email_allowed;
+    }
+    if let Some(sms_allowed) = change.sms_allowed {
+        row.sms_allowed = sms_allowed;
+    }
+    if let Some(call_allowed) = change.call_allowed {
+        row.call_allowed = Some(call_allowed);
+    }
+    if let Some(language_code) = &change.language_code {
+        row.language_code.clone_from(language_code);
+    }
 }

@@ -216,10 +216,18 @@ pub async fn update_profile(
 ) -> Result<Json<ProfileView>, ApiError> {
     let now = state.clock.now();
     let change = form.parse(now.date_naive())?;
-    let updated = queries::update_profile(state.db.writer(), customer.id, change, now).await?;
-    let view = ProfileView::from(&updated);
-    state.customers.remember(updated);
-    Ok(Json(view))
+    let update = queries::ProfileUpdate {
+        customer_id: customer.id,
+        change,
+        at: now,
+    };
+    // The account went away since this request authenticated: as for any stale login.
+    let updated = state
+        .profile_writes
+        .submit(update)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    Ok(Json(ProfileView::from(updated.as_ref())))
 }
 
 /// Same as `PATCH` (the fields are all optional).

@@ -93,8 +93,8 @@ pub fn new_token() -> String {
         .collect()
 }
 
-/// Checks unsafe methods (POST, PUT, PATCH, DELETE); the outcome goes into the request's
-/// extensions as a [`CsrfCheck`].
+/// Checks unsafe methods (POST, PUT, PATCH, DELETE); their outcome goes into the request's
+/// extensions as a [`CsrfCheck`] (none for safe methods).
 ///
 /// `Origin`/`Referer`, when present, must name this host or a trusted origin. Then the
 /// `X-CSRFToken` header, or for form bodies the `csrfmiddlewaretoken` field, must match the
@@ -104,7 +104,9 @@ pub fn new_token() -> String {
 /// headers, so login CSRF stays closed. `CSRF_STRICT` removes the exception.
 pub async fn verify(state: &AppState, mut request: Request) -> Result<Request, ApiError> {
     let outcome = check(state, &mut request).await?;
-    request.extensions_mut().insert(outcome);
+    if outcome != CsrfCheck::NotRequired {
+        request.extensions_mut().insert(outcome);
+    }
     Ok(request)
 }
 

@@ -12,12 +12,11 @@ mod key;
 mod redis;
 mod store;
 
-use std::{sync::Arc, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use axum::{
     extract::Request,
     http::header,
-    middleware::Next,
     response::{IntoResponse, Response},
 };
 
@@ -112,7 +111,15 @@ impl SessionManager {
 
 /// Gives the request its [`Session`] (loaded only if a handler asks), runs the handler, then saves
 /// the session and sets or deletes the cookie. Also for error answers: a failed login counts.
-pub async fn with_session(sessions: &SessionManager, mut request: Request, next: Next) -> Response {
+pub async fn with_session<Route, Answer>(
+    sessions: &SessionManager,
+    mut request: Request,
+    route: Route,
+) -> Response
+where
+    Route: FnOnce(Request) -> Answer,
+    Answer: Future<Output = Response>,
+{
     let cookie = cookies::read(request.headers(), sessions.cookie_name());
     let session = Session::new(
         sessions.clone(),
@@ -120,7 +127,7 @@ pub async fn with_session(sessions: &SessionManager, mut request: Request, next:
         cookie.and_then(SessionKey::parse),
     );
     request.extensions_mut().insert(session.clone());
-    let mut response = next.run(request).await;
+    let mut response = route(request).await;
     match session.commit().await {
         Ok(Some(cookie)) => {
             response.headers_mut().append(header::SET_COOKIE, cookie);

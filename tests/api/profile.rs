@@ -101,3 +101,119 @@ async fn the_profile_needs_a_login() {
 
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn concurrent_changes_answer_each_with_its_own_change_and_the_last_one_stays() {
+    let app = spawn_app().await;
+    app.logged_in_customer().await;
+    app.fetch_csrf_token().await;
+    // Half change both names, half only the last name: batched, an update that only sets the
+    // last name must still show the first name the updates before it left.
+    let changes: Vec<_> = (0..24)
+        .map(|i| match i % 2 {
+            0 => json!({"first_name": format!("First{i}"), "last_name": format!("Last{i}")}),
+            _ => json!({"last_name": format!("Only{i}")}),
+        })
+        .collect();
+
+    let answers = futures_util::future::join_all(changes.iter().map(|change| async {
+        let response = app.patch_json("/users/profile/", change).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        json_body(response).await
+    }))
+    .await;
+
+    let names = |profile: &serde_json::Value| {
+        (
+            profile["first_name"].as_str().unwrap().to_owned(),
+            profile["last_name"].as_str().unwrap().to_owned(),
+        )
+    };
+    for (change, answer) in changes.iter().zip(&answers) {
+        assert_eq!(answer["last_name"], change["last_name"], "its own change");
+        if change.get("first_name").is_some() {
+            assert_eq!(answer["first_name"], change["first_name"]);
+        } else {
+            let first = answer["first_name"].as_str().unwrap();
+            assert!(first == "Jane" || first.starts_with("First"), "{first}");
+        }
+    }
+    let stored = json_body(app.current_user().await).await;
+    let customer_id = stored["pk"].as_i64().unwrap();
+    let row = storefront::accounts::queries::find_by_id(app.state.db.reader(), customer_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        names(&stored),
+        (row.first_name, row.last_name),
+        "the cache holds what the database holds"
+    );
+    assert!(
+        answers.iter().any(|answer| names(answer) == names(&stored)),
+        "the stored profile is what the last update answered"
+    );
+}
+
+#[tokio::test]
+async fn a_batch_of_updates_is_applied_in_order_as_if_one_after_another() {
+    use storefront::accounts::{
+        ProfileChange,
+        queries::{ProfileUpdate, apply_profile_updates},
+    };
+    let app = spawn_app().await;
+    app.logged_in_customer().await;
+    let id = json_body(app.current_user().await).await["pk"]
+        .as_i64()
+        .unwrap();
+    let update = |first: Option<&str>, last: Option<&str>| ProfileUpdate {
+        customer_id: id,
+        change: ProfileChange {
+            first_name: first.map(str::to_owned),
+            last_name: last.map(str::to_owned),
+            ..Default::default()
+        },
+        at: chrono::Utc::now(),
+    };
+    let names = |customer: &Option<storefront::accounts::Customer>| {
+        let customer = customer.as_ref().expect("the customer exists");
+        (customer.first_name.clone(), customer.last_name.clone())
+    };
+    let db = app.state.db.writer();
+
+    // The second update sets a name the first did not: the first still shows the old one.
+    let results =
+        apply_profile_updates(db, &[update(Some("Ann"), None), update(None, Some("Roe"))])
+            .await
+            .unwrap();
+    assert_eq!(names(&results[0]), ("Ann".into(), "Doe".into()));
+    assert_eq!(names(&results[1]), ("Ann".into(), "Roe".into()));
+
+    // Every name a later update sets was set before: one write, the same answers.
+    let results = apply_profile_updates(
+        db,
+        &[
+            update(Some("Bea"), Some("Smith")),
+            update(None, Some("Ray")),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(names(&results[0]), ("Bea".into(), "Smith".into()));
+    assert_eq!(names(&results[1]), ("Bea".into(), "Ray".into()));
+
+    // A customer that is gone gets no answer, and does not stop the others.
+    let mut gone = update(Some("Nobody"), None);
+    gone.customer_id = id + 1000;
+    let results = apply_profile_updates(db, &[gone, update(Some("Cy"), None)])
+        .await
+        .unwrap();
+    assert!(results[0].is_none());
+    assert_eq!(names(&results[1]), ("Cy".into(), "Ray".into()));
+
+    let row = storefront::accounts::queries::find_by_id(app.state.db.reader(), id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((row.first_name, row.last_name), ("Cy".into(), "Ray".into()));
+}

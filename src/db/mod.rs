@@ -10,6 +10,8 @@ use secrecy::ExposeSecret;
 
 use crate::{config::DatabaseUrl, migrations::Migrator};
 
+pub mod group_commit;
+
 /// Where queries go. SQLite allows one writer at a time: concurrent writers on a pool of
 /// connections wait in SQLite's busy handler, which sleeps in whole milliseconds, and a deferred
 /// transaction that reads before writing fails outright with `SQLITE_BUSY_SNAPSHOT` when another
