@@ -12,6 +12,7 @@ mod types;
 use std::{sync::Arc, time::Duration};
 
 use sea_orm::DatabaseConnection;
+use serde_json::Value;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use self::types::{Customer, Email, Gender, PhoneNumber, ProfileChange};
@@ -132,10 +133,13 @@ pub async fn authenticated_customer(
     state: &AppState,
     session: &Session,
 ) -> Result<Option<Arc<Customer>>, ApiError> {
-    let Some(id) = session.get::<i64>(SESSION_USER_ID).await? else {
-        return Ok(None);
-    };
-    let Some(auth_hash) = session.get::<String>(SESSION_AUTH_HASH).await? else {
+    // One look at the session, on every authenticated request: the id and the auth hash.
+    let data = session.data().await?;
+    let login = data
+        .get(SESSION_USER_ID)
+        .and_then(Value::as_i64)
+        .zip(data.get(SESSION_AUTH_HASH).and_then(Value::as_str));
+    let Some((id, auth_hash)) = login else {
         return Ok(None);
     };
     let Some(customer) = state.customers.get(state.db.reader(), id).await? else {

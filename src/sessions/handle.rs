@@ -21,7 +21,8 @@ pub struct Session {
 struct State {
     /// Whether the request carried a session cookie at all (well-formed or not).
     cookie_present: bool,
-    /// The well-formed key from the cookie; adopted only if the store knows it.
+    /// The well-formed key from the cookie until the session is loaded; adopted only if the
+    /// store knows it.
     cookie_key: Option<SessionKey>,
     loaded: bool,
     /// The stored session this request is using, if it has one.
@@ -57,7 +58,7 @@ impl Session {
         let mut state = self.state.lock().await;
         if !state.loaded {
             state.loaded = true;
-            if let Some(key) = state.cookie_key.clone() {
+            if let Some(key) = state.cookie_key.take() {
                 let record = self.sessions.store().load(&key.storage_id()).await?;
                 if let Some(record) =
                     record.filter(|record| record.expires_at > self.sessions.clock().now())
@@ -77,6 +78,12 @@ impl Session {
             .data
             .get(key)
             .and_then(|value| T::deserialize(value).ok()))
+    }
+
+    /// The session's data as it is now, shared rather than copied: for hot paths that read
+    /// several values at once.
+    pub async fn data(&self) -> anyhow::Result<Arc<Map<String, Value>>> {
+        Ok(self.loaded().await?.data.clone())
     }
 
     /// Stores `value` under `key`; creates the session if there is none.

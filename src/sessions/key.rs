@@ -40,7 +40,11 @@ impl SessionKey {
     /// The id a store keeps the session under: SHA-256 of the key, in hex. A fast hash is enough
     /// because keys are long random values, not guessable passwords.
     pub fn storage_id(&self) -> StorageId {
-        StorageId(hex::encode(Sha256::digest(self.0.as_bytes())))
+        // Into a buffer: `hex::encode` pushes one char at a time, on every request with a cookie.
+        // A SHA-256 digest fills the 64 hex digits exactly, so the encoding cannot fail.
+        let mut hex = [0u8; 64];
+        let _ = hex::encode_to_slice(Sha256::digest(self.0.as_bytes()), &mut hex);
+        StorageId(String::from_utf8_lossy(&hex).into_owned())
     }
 }
 
