@@ -138,8 +138,8 @@ fn route_label(route: Option<&MatchedPath>) -> &str {
 
 thread_local! {
     /// Each thread's handles to the request metrics it has recorded. Looking a metric up by its
-    /// labels builds and hashes a key and takes the registry's lock, which cost as much as a
-    /// third of the framework's time on `GET /csrf_token/`; a handle stays valid for the process.
+    /// labels builds and hashes a key and takes the registry's lock: ~4 % of the samples on
+    /// `GET /csrf_token/`. A handle stays valid for the life of the process.
     static REQUEST_METRICS: std::cell::RefCell<RequestMetrics> = std::cell::RefCell::default();
 }
 

@@ -90,8 +90,7 @@ impl CustomerCache {
 }
 
 /// Profile updates, committed in groups ([`crate::db::group_commit`]): the updates waiting when
-/// the writer is free run in one transaction, and several updates to one customer become one
-/// write.
+/// the writer is free run together, and several updates to one customer become one write.
 pub struct ProfileWrites {
     customers: CustomerCache,
 }

@@ -160,12 +160,12 @@ pub async fn apply_profile_updates(
     let statements: usize = plans.values().map(CustomerPlan::statements).sum();
     let mut customers = vec![None; updates.len()];
     if statements == 1 {
-        for plan in plans.values() {
+        for plan in plans.into_values() {
             plan.run(db, updates, &mut customers).await?;
         }
     } else {
         let transaction = db.begin().await?;
-        for plan in plans.values() {
+        for plan in plans.into_values() {
             plan.run(&transaction, updates, &mut customers).await?;
         }
         transaction.commit().await?;
@@ -180,8 +180,10 @@ struct CustomerPlan {
     indexes: Vec<usize>,
     /// The columns all of them set, merged.
     merged: entity::ActiveModel,
-    /// The columns set by each update, one bit a column.
-    sets: Vec<u64>,
+    /// The columns the first update sets, one bit a column.
+    first_sets: u64,
+    /// The columns any of them sets.
+    all_sets: u64,
 }
 
 impl CustomerPlan {
@@ -193,7 +195,8 @@ impl CustomerPlan {
                 id: Set(id),
                 ..Default::default()
             },
-            sets: Vec::new(),
+            first_sets: 0,
+            all_sets: 0,
         }
     }
 
@@ -206,21 +209,18 @@ impl CustomerPlan {
                 sets |= 1 << bit;
             }
         }
+        if self.indexes.is_empty() {
+            self.first_sets = sets;
+        }
+        self.all_sets |= sets;
         self.indexes.push(index);
-        self.sets.push(sets);
     }
 
     /// Whether an update must show a value from before the batch that a later update
-    /// overwrites: a column a later update sets which none up to it did.
+    /// overwrites: a column some update sets that none up to it did. That is exactly a column
+    /// the first update does not set: the update just before its first setter shows its old value.
     fn needs_read(&self) -> bool {
-        let mut before = 0;
-        self.sets.iter().enumerate().any(|(position, sets)| {
-            before |= sets;
-            let later = self.sets[position + 1..]
-                .iter()
-                .fold(0, |all, sets| all | sets);
-            later & !before != 0
-        })
+        self.all_sets != self.first_sets
     }
 
     fn statements(&self) -> usize {
@@ -229,7 +229,7 @@ impl CustomerPlan {
 
     /// Writes the merged change and fills in each update's result.
     async fn run(
-        &self,
+        self,
         db: &impl ConnectionTrait,
         updates: &[ProfileUpdate],
         customers: &mut [Option<Customer>],
@@ -243,11 +243,11 @@ impl CustomerPlan {
                 .one(db)
                 .await?;
             if before.is_some() {
-                self.merged.clone().update(db).await?;
+                self.merged.update(db).await?;
             }
             before
         } else {
-            match self.merged.clone().update(db).await {
+            match self.merged.update(db).await {
                 Ok(after) => Some(after),
                 Err(sea_orm::DbErr::RecordNotUpdated) => None,
                 Err(error) => return Err(error),

@@ -107,19 +107,14 @@ async fn run_batch<W: BatchWrite>(
     }
     let (items, replies): (Vec<_>, Vec<_>) = requests.into_iter().unzip();
     match apply(db, write, &items).await {
-        Ok(outputs) => answer::<W>(replies, outputs.into_iter().map(Ok)),
-        Err(error) if items.len() == 1 => answer::<W>(replies, [Err(Arc::new(error))]),
-        Err(error) => {
+        Err(error) if items.len() > 1 => {
             tracing::warn!(error = ?error, size = items.len(), "a write batch failed; retrying its writes one by one");
             for (item, reply) in items.iter().zip(replies) {
-                let single = apply(db, write, std::slice::from_ref(item)).await;
-                let _ = reply.send(match single.map(|mut outputs| outputs.pop()) {
-                    Ok(Some(output)) => Ok(output),
-                    Ok(None) => Err(Arc::new(DbErr::Custom("a write gave no answer".into()))),
-                    Err(error) => Err(Arc::new(error)),
-                });
+                let alone = apply(db, write, std::slice::from_ref(item)).await;
+                deliver::<W>(vec![reply], alone);
             }
         }
+        outcome => deliver::<W>(replies, outcome),
     }
 }
 
@@ -140,12 +135,20 @@ async fn apply<W: BatchWrite>(
     Ok(outputs)
 }
 
-fn answer<W: BatchWrite>(
-    replies: Vec<Reply<W>>,
-    outcomes: impl IntoIterator<Item = Result<W::Output, Arc<DbErr>>>,
-) {
-    for (reply, outcome) in replies.into_iter().zip(outcomes) {
-        // A requester that went away (client disconnected) needs no answer: its write stands.
-        let _ = reply.send(outcome);
+/// Answers each request with its output, or all of them with the batch's error.
+fn deliver<W: BatchWrite>(replies: Vec<Reply<W>>, outcome: Result<Vec<W::Output>, DbErr>) {
+    // A requester that went away (client disconnected) needs no answer: its write stands.
+    match outcome {
+        Ok(outputs) => {
+            for (reply, output) in replies.into_iter().zip(outputs) {
+                let _ = reply.send(Ok(output));
+            }
+        }
+        Err(error) => {
+            let error = Arc::new(error);
+            for reply in replies {
+                let _ = reply.send(Err(error.clone()));
+            }
+        }
     }
 }
