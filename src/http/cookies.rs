@@ -7,7 +7,9 @@ use std::{fmt::Write, time::Duration};
 
 use axum::http::{HeaderMap, HeaderValue, header};
 
-/// The value of the first cookie called `name`, if any.
+/// The value of the last cookie called `name`, if any. The last, as Django reads them: a browser
+/// holding two cookies of one name (say an old one set with a `Domain` beside a newer host-only
+/// one) sends the older first, and the client was built against Django's choice.
 pub fn read<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
@@ -15,7 +17,7 @@ pub fn read<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.split_once('='))
-        .find(|(key, _)| key.trim() == name)
+        .rfind(|(key, _)| key.trim() == name)
         .map(|(_, value)| value.trim().trim_matches('"'))
 }
 
@@ -76,6 +78,13 @@ mod tests {
         assert_eq!(read(&headers, "osessionid"), Some("abc"));
         assert_eq!(read(&headers, "csrftoken"), Some("T"));
         assert_eq!(read(&headers, "undefined"), None);
+    }
+
+    #[test]
+    fn of_two_cookies_with_one_name_the_last_counts() {
+        let headers = headers("osessionid=old; csrftoken=A; osessionid=new; csrftoken=B");
+        assert_eq!(read(&headers, "osessionid"), Some("new"));
+        assert_eq!(read(&headers, "csrftoken"), Some("B"));
     }
 
     #[test]

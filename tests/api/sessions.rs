@@ -221,3 +221,26 @@ async fn the_session_cookie_is_read_among_junk_cookies() {
 
     assert_eq!(response.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn of_two_session_cookies_the_last_counts_as_in_django() {
+    let app = spawn_app().await;
+    app.logged_in_customer().await;
+    let key = app.session_key().unwrap();
+    let stale = "k".repeat(32);
+    let current_user_with = |cookie: String| {
+        app.bare(Method::GET, "/current_user/")
+            .header("cookie", cookie)
+            .send()
+    };
+
+    let stale_first = current_user_with(format!("osessionid={stale}; osessionid={key}"))
+        .await
+        .unwrap();
+    let stale_last = current_user_with(format!("osessionid={key}; osessionid={stale}"))
+        .await
+        .unwrap();
+
+    assert_eq!(stale_first.status(), StatusCode::OK);
+    assert_eq!(stale_last.status(), StatusCode::UNAUTHORIZED);
+}
