@@ -16,7 +16,12 @@ use serde_json::Value;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use self::types::{Customer, Email, Gender, PhoneNumber, ProfileChange};
-use crate::{db::group_commit::BatchWrite, http::ApiError, sessions::Session, state::AppState};
+use crate::{
+    db::{Writer, group_commit::BatchWrite},
+    http::ApiError,
+    sessions::Session,
+    state::AppState,
+};
 
 /// Session key holding the logged-in customer's id (Django's name).
 const SESSION_USER_ID: &str = "_auth_user_id";
@@ -108,7 +113,7 @@ impl BatchWrite for ProfileWrites {
 
     async fn apply(
         &self,
-        db: &DatabaseConnection,
+        db: &Writer,
         updates: &[queries::ProfileUpdate],
     ) -> Result<Vec<Self::Output>, sea_orm::DbErr> {
         let customers = queries::apply_profile_updates(db, updates).await?;

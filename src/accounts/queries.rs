@@ -4,10 +4,12 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    Iterable, QueryFilter, QuerySelect, Set, SqlErr, TransactionTrait,
+    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, Iterable,
+    QueryFilter, QuerySelect, Set, SqlErr,
 };
 use serde_json::Value;
+
+use crate::db::Writer;
 
 use super::{
     entity,
@@ -147,7 +149,7 @@ pub struct ProfileUpdate {
 /// what every update in between left. Only when an earlier update must show a value that a later
 /// one overwrites is the row read first. One statement runs on its own, more in one transaction.
 pub async fn apply_profile_updates(
-    db: &DatabaseConnection,
+    db: &Writer,
     updates: &[ProfileUpdate],
 ) -> Result<Vec<Option<Customer>>, sea_orm::DbErr> {
     let mut plans: BTreeMap<i64, CustomerPlan> = BTreeMap::new();

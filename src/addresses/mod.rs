@@ -11,7 +11,7 @@ mod routes;
 mod types;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{DatabaseConnection, DbErr};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use self::types::{
@@ -21,7 +21,7 @@ pub use self::types::{
 use crate::{
     accounts::{self, Customer},
     config::Settings,
-    db::Database,
+    db::{Database, Writer},
     geo::{
         self,
         listing::{ListError, ListRequest, Page, PageRequest},
@@ -217,7 +217,7 @@ pub async fn change_address(
 /// address in the same transaction.
 #[tracing::instrument(skip_all, fields(customer = owner.id, address = id))]
 pub async fn remove_address(
-    db: &DatabaseConnection,
+    db: &Writer,
     owner: &Customer,
     id: i64,
     now: DateTime<Utc>,

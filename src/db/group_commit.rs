@@ -12,8 +12,10 @@ use std::{future::Future, panic::AssertUnwindSafe, sync::Arc};
 
 use futures_util::FutureExt;
 
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::DbErr;
 use tokio::sync::{mpsc, oneshot};
+
+use super::Writer;
 
 /// Most requests one transaction takes: a batch holds SQLite's write lock while it runs.
 const MAX_BATCH: usize = 64;
@@ -35,7 +37,7 @@ pub trait BatchWrite: Send + Sync + 'static {
     /// in the same order.
     fn apply(
         &self,
-        db: &DatabaseConnection,
+        db: &Writer,
         items: &[Self::Item],
     ) -> impl Future<Output = Result<Vec<Self::Output>, DbErr>> + Send;
 
@@ -53,7 +55,7 @@ pub struct GroupCommit<W: BatchWrite> {
 
 impl<W: BatchWrite> GroupCommit<W> {
     /// Starts the task that runs `write`'s batches on `db` (the writer connection).
-    pub fn start(db: DatabaseConnection, write: W) -> Self {
+    pub fn start(db: Writer, write: W) -> Self {
         let (queue, mut waiting) = mpsc::channel(QUEUE_DEPTH);
         tokio::spawn(async move {
             while let Some(first) = waiting.recv().await {
@@ -87,7 +89,7 @@ impl<W: BatchWrite> GroupCommit<W> {
 /// Runs `first` and whatever else is waiting as one batch. When that fails and holds more than
 /// one request, each runs again on its own, so that one bad request cannot fail the others.
 async fn run_batch<W: BatchWrite>(
-    db: &DatabaseConnection,
+    db: &Writer,
     write: &W,
     first: Request<W>,
     waiting: &mut mpsc::Receiver<Request<W>>,
@@ -119,7 +121,7 @@ async fn run_batch<W: BatchWrite>(
 }
 
 async fn apply<W: BatchWrite>(
-    db: &DatabaseConnection,
+    db: &Writer,
     write: &W,
     items: &[W::Item],
 ) -> Result<Vec<W::Output>, DbErr> {

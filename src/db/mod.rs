@@ -11,17 +11,20 @@ use secrecy::ExposeSecret;
 use crate::{config::DatabaseUrl, migrations::Migrator};
 
 pub mod group_commit;
+mod writer;
+
+pub use writer::{Writer, WriterTransaction};
 
 /// Where queries go. SQLite allows one writer at a time: concurrent writers on a pool of
 /// connections wait in SQLite's busy handler, which sleeps in whole milliseconds, and a deferred
 /// transaction that reads before writing fails outright with `SQLITE_BUSY_SNAPSHOT` when another
-/// connection wrote in between. So on SQLite every write goes through one connection, queued in
-/// its pool without sleeping, while reads use a pool of read-only connections beside it (WAL).
+/// connection wrote in between. So on SQLite every write goes through one connection, taken in
+/// turn without sleeping, while reads use a pool of read-only connections beside it (WAL).
 /// On PostgreSQL both are the same pool.
 #[derive(Clone, Debug)]
 pub struct Database {
     reader: DatabaseConnection,
-    writer: DatabaseConnection,
+    writer: Writer,
     /// SQLite only: a connection that copies the log into the database file beside the writer
     /// (see [`Self::checkpoint`]).
     checkpointer: Option<DatabaseConnection>,
@@ -34,7 +37,7 @@ impl Database {
     }
 
     /// For writes, and transactions that read what they are about to change.
-    pub fn writer(&self) -> &DatabaseConnection {
+    pub fn writer(&self) -> &Writer {
         &self.writer
     }
 
@@ -49,11 +52,9 @@ impl Database {
     /// under steady writes the log can start over only after a checkpoint that no write raced.
     pub async fn checkpoint(&self) -> Result<(), sea_orm::DbErr> {
         if let Some(checkpointer) = &self.checkpointer {
-            for connection in [checkpointer, &self.writer] {
-                connection
-                    .execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)")
-                    .await?;
-            }
+            const PASSIVE: &str = "PRAGMA wal_checkpoint(PASSIVE)";
+            checkpointer.execute_unprepared(PASSIVE).await?;
+            self.writer.execute_unprepared(PASSIVE).await?;
         }
         Ok(())
     }
@@ -69,16 +70,29 @@ impl Database {
 pub async fn connect_and_migrate(url: &DatabaseUrl) -> anyhow::Result<Database> {
     // The writer first: it creates the file, switches it to WAL and migrates, which the read-only
     // connections need before they open.
-    let writer = connect(url, Role::Writer).await?;
-    Migrator::up(&writer, None)
+    let pool = connect(url, Role::Writer).await?;
+    Migrator::up(&pool, None)
         .await
         .context("applying database migrations")?;
-    let (reader, checkpointer) = match url {
-        DatabaseUrl::Sqlite(_) => (
-            connect(url, Role::Reader).await?,
-            Some(connect(url, Role::Checkpointer).await?),
-        ),
-        DatabaseUrl::Postgres(_) => (writer.clone(), None),
+    let (reader, writer, checkpointer) = match url {
+        DatabaseUrl::Sqlite(_) => {
+            // The pool's one connection, configured by it, leaves it to be the held writer.
+            let connection = pool
+                .get_sqlite_connection_pool()
+                .acquire()
+                .await
+                .context("opening the SQLite writer")?
+                .detach();
+            pool.close()
+                .await
+                .context("closing the SQLite migration pool")?;
+            (
+                connect(url, Role::Reader).await?,
+                Writer::Sqlite(writer::SqliteWriter::new(connection)),
+                Some(connect(url, Role::Checkpointer).await?),
+            )
+        }
+        DatabaseUrl::Postgres(_) => (pool.clone(), Writer::Pool(pool), None),
     };
     Ok(Database {
         reader,

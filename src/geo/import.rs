@@ -10,7 +10,7 @@ use std::{
     path::Path,
 };
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbErr};
 use serde_json::Value;
 
 use super::{
@@ -117,10 +117,7 @@ pub async fn run(database_url: &DatabaseUrl, file: &Path) -> anyhow::Result<()> 
 
 /// Reads, checks and imports a file. A running server's lookups cache must be told
 /// ([`super::GeoCache::invalidate`]) when the import runs in its process.
-pub async fn import_file(
-    db: &DatabaseConnection,
-    file: &Path,
-) -> Result<ImportReport, ImportError> {
+pub async fn import_file(db: &db::Writer, file: &Path) -> Result<ImportReport, ImportError> {
     let rows = read_file(file)?;
     import_rows(db, rows).await
 }
@@ -394,7 +391,7 @@ type DistrictKey = (i64, String, String, String);
 
 /// Applies checked rows in one transaction.
 pub async fn import_rows(
-    db: &DatabaseConnection,
+    db: &db::Writer,
     rows: Vec<ImportRow>,
 ) -> Result<ImportReport, ImportError> {
     let country_ids = queries::country_ids_by_code(db).await?;

@@ -386,10 +386,9 @@ async fn an_address_book_from_before_billing_defaults_keeps_its_one_default_for_
         .await;
 
     // Back to the schema before the billing flag, then up again, as an upgrade would run.
-    Migrator::down(app.state.db.writer(), Some(1))
-        .await
-        .unwrap();
-    Migrator::up(app.state.db.writer(), None).await.unwrap();
+    let connection = app.database.connect().await;
+    Migrator::down(&connection, Some(1)).await.unwrap();
+    Migrator::up(&connection, None).await.unwrap();
 
     assert_eq!(
         defaults(&app).await,

@@ -57,6 +57,15 @@ impl TestDatabase {
         };
         url.parse().unwrap()
     }
+
+    /// A SeaORM connection of the test's own, beside the app's (to run migrations, say).
+    pub async fn connect(&self) -> sea_orm::DatabaseConnection {
+        let url = match self.url() {
+            DatabaseUrl::Sqlite(url) => url,
+            DatabaseUrl::Postgres(url) => secrecy::ExposeSecret::expose_secret(&url).to_owned(),
+        };
+        Database::connect(&url).await.unwrap()
+    }
 }
 
 impl Drop for TestDatabase {

@@ -56,7 +56,7 @@ pub struct TestApp {
     pub jar: Arc<reqwest::cookie::Jar>,
     pub state: AppState,
     pub cookie_name: String,
-    _database: TestDatabase,
+    pub database: TestDatabase,
 }
 
 /// The app with the default configuration.
@@ -95,7 +95,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         jar,
         state,
         cookie_name,
-        _database: database,
+        database,
     }
 }
 
