@@ -103,7 +103,13 @@ impl SqliteWriter {
     async fn lock(&self) -> Result<OwnedMutexGuard<HeldConnection>, DbErr> {
         let mut held = self.connection.clone().lock_owned().await;
         if held.in_transaction {
-            held.finish("ROLLBACK").await?;
+            // SQLite refuses a ROLLBACK only when no transaction is open (SQLite may have ended
+            // one itself, after a failed COMMIT say): either way none is open after it, and a
+            // refusal must not leave the writer refusing every later write.
+            if let Err(error) = held.finish("ROLLBACK").await {
+                tracing::debug!(error = ?error, "no transaction left to roll back");
+                held.in_transaction = false;
+            }
         }
         Ok(held)
     }
@@ -135,11 +141,18 @@ pub struct SqliteTransaction {
 }
 
 impl SqliteTransaction {
+    /// Commits; when that fails (a deferred constraint, say) SQLite keeps the transaction open,
+    /// so it is rolled back before the writer is anybody else's.
     async fn commit(mut self) -> Result<(), DbErr> {
-        match self.held.get_mut().take() {
-            Some(mut held) => held.finish("COMMIT").await,
-            None => Err(DbErr::Custom("the transaction has ended".into())),
+        let Some(mut held) = self.held.get_mut().take() else {
+            return Err(DbErr::Custom("the transaction has ended".into()));
+        };
+        let committed = held.finish("COMMIT").await;
+        if committed.is_err() {
+            // Should this fail too, the next user of the writer rolls back (see `lock`).
+            let _ = held.finish("ROLLBACK").await;
         }
+        committed
     }
 }
 
@@ -403,6 +416,43 @@ mod tests {
         assert_eq!(names(&writer).await, ["after"]);
         // And the writer is outside any transaction again: this one begins.
         writer.begin().await.unwrap().commit().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_transaction_whose_commit_fails_is_rolled_back_by_the_next_user() {
+        let (writer, _directory) = writer().await;
+        writer
+            .execute_unprepared(
+                "CREATE TABLE child (parent TEXT REFERENCES t (name) DEFERRABLE INITIALLY DEFERRED)",
+            )
+            .await
+            .unwrap();
+        let transaction = writer.begin().await.unwrap();
+        transaction.execute_raw(insert("kept out")).await.unwrap();
+        transaction
+            .execute_unprepared("INSERT INTO child VALUES ('nobody')")
+            .await
+            .unwrap();
+        // The deferred foreign key fails the COMMIT, and SQLite keeps the transaction open.
+        assert!(transaction.commit().await.is_err());
+
+        writer.execute_raw(insert("after")).await.unwrap();
+        assert_eq!(names(&writer).await, ["after"]);
+    }
+
+    #[tokio::test]
+    async fn a_transaction_ended_behind_the_writers_back_does_not_block_it() {
+        let (writer, _directory) = writer().await;
+        let transaction = writer.begin().await.unwrap();
+        transaction.execute_raw(insert("dropped")).await.unwrap();
+        transaction.execute_unprepared("ROLLBACK").await.unwrap();
+        // Its rollback on drop now finds no transaction, and fails.
+        std::thread::spawn(move || drop(transaction))
+            .join()
+            .unwrap();
+
+        writer.execute_raw(insert("after")).await.unwrap();
+        assert_eq!(names(&writer).await, ["after"]);
     }
 
     #[tokio::test]
