@@ -11,6 +11,7 @@ use secrecy::ExposeSecret;
 use crate::{config::DatabaseUrl, migrations::Migrator};
 
 pub mod group_commit;
+mod held;
 mod writer;
 
 pub use writer::{Writer, WriterTransaction};

@@ -1,23 +1,14 @@
-//! Where writes go: on PostgreSQL the pool, on SQLite one connection held outside sqlx's pool.
-//!
-//! sqlx runs each SQLite connection on a thread of its own, and its pool pings a connection every
-//! time one comes back, which is a second round trip to that thread after every statement: on the
-//! 2-core bench machine a pooled `UPDATE … RETURNING` took 145–190 µs, the same statement on a
-//! held connection 70–80 µs, a bare ping 45 µs. SQLite has one writer anyway, so the writer is that
-//! connection behind a mutex. SeaORM still builds every statement and reads every row (its
-//! [`ConnectionTrait`] is made to be implemented by other connections); only the hand-over to sqlx
-//! is here.
+//! Where writes go: on PostgreSQL the pool, on SQLite one connection held outside sqlx's pool
+//! (see [`super::held`]) behind a mutex, since SQLite has one writer anyway.
 
 use std::sync::Arc;
 
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult,
-    QueryResult, RuntimeErr, Statement, TransactionTrait,
-    sea_query::Values,
-    sqlx::{self, Connection, Executor, Sqlite, SqliteConnection},
+    DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait, sqlx::SqliteConnection,
 };
-use sea_query_sqlx::SqlxValues;
 use tokio::sync::{Mutex, OwnedMutexGuard};
+
+use super::held::{self, run_unprepared};
 
 /// The connection writes go through. Clones share it.
 #[derive(Clone, Debug)]
@@ -51,10 +42,7 @@ impl Writer {
     pub async fn ping(&self) -> Result<(), DbErr> {
         match self {
             Self::Pool(pool) => pool.ping().await,
-            Self::Sqlite(writer) => {
-                let mut held = writer.lock().await?;
-                held.connection.ping().await.map_err(connection_error)
-            }
+            Self::Sqlite(writer) => held::ping(&mut writer.lock().await?.connection).await,
         }
     }
 }
@@ -173,28 +161,7 @@ impl Drop for SqliteTransaction {
     }
 }
 
-#[async_trait::async_trait]
-impl ConnectionTrait for SqliteWriter {
-    fn get_database_backend(&self) -> DbBackend {
-        DbBackend::Sqlite
-    }
-
-    async fn execute_raw(&self, statement: Statement) -> Result<ExecResult, DbErr> {
-        execute(&mut self.lock().await?.connection, &statement).await
-    }
-
-    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        run_unprepared(&mut self.lock().await?.connection, sql).await
-    }
-
-    async fn query_one_raw(&self, statement: Statement) -> Result<Option<QueryResult>, DbErr> {
-        query_one(&mut self.lock().await?.connection, &statement).await
-    }
-
-    async fn query_all_raw(&self, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        query_all(&mut self.lock().await?.connection, &statement).await
-    }
-}
+held::sqlite_connection!(SqliteWriter, writer => &mut writer.lock().await?.connection);
 
 impl SqliteTransaction {
     async fn connection(
@@ -208,145 +175,14 @@ impl SqliteTransaction {
     }
 }
 
-#[async_trait::async_trait]
-impl ConnectionTrait for SqliteTransaction {
-    fn get_database_backend(&self) -> DbBackend {
-        DbBackend::Sqlite
-    }
+held::sqlite_connection!(SqliteTransaction, transaction => &mut *transaction.connection().await?);
 
-    async fn execute_raw(&self, statement: Statement) -> Result<ExecResult, DbErr> {
-        execute(&mut *self.connection().await?, &statement).await
-    }
-
-    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        run_unprepared(&mut *self.connection().await?, sql).await
-    }
-
-    async fn query_one_raw(&self, statement: Statement) -> Result<Option<QueryResult>, DbErr> {
-        query_one(&mut *self.connection().await?, &statement).await
-    }
-
-    async fn query_all_raw(&self, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        query_all(&mut *self.connection().await?, &statement).await
-    }
-}
-
-/// Both kinds of writer (and of transaction) answer SeaORM's queries by handing them on.
-macro_rules! delegate_connection {
-    ($type:ident) => {
-        #[async_trait::async_trait]
-        impl ConnectionTrait for $type {
-            fn get_database_backend(&self) -> DbBackend {
-                match self {
-                    Self::Pool(inner) => inner.get_database_backend(),
-                    Self::Sqlite(inner) => inner.get_database_backend(),
-                }
-            }
-
-            async fn execute_raw(&self, statement: Statement) -> Result<ExecResult, DbErr> {
-                match self {
-                    Self::Pool(inner) => inner.execute_raw(statement).await,
-                    Self::Sqlite(inner) => inner.execute_raw(statement).await,
-                }
-            }
-
-            async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-                match self {
-                    Self::Pool(inner) => inner.execute_unprepared(sql).await,
-                    Self::Sqlite(inner) => inner.execute_unprepared(sql).await,
-                }
-            }
-
-            async fn query_one_raw(
-                &self,
-                statement: Statement,
-            ) -> Result<Option<QueryResult>, DbErr> {
-                match self {
-                    Self::Pool(inner) => inner.query_one_raw(statement).await,
-                    Self::Sqlite(inner) => inner.query_one_raw(statement).await,
-                }
-            }
-
-            async fn query_all_raw(&self, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
-                match self {
-                    Self::Pool(inner) => inner.query_all_raw(statement).await,
-                    Self::Sqlite(inner) => inner.query_all_raw(statement).await,
-                }
-            }
-        }
-    };
-}
-
-delegate_connection!(Writer);
-delegate_connection!(WriterTransaction);
-
-/// The statement as sqlx runs it, with SeaORM's values bound (as SeaORM's own driver does).
-fn bind(statement: &Statement) -> sqlx::query::Query<'_, Sqlite, SqlxValues> {
-    let values = statement.values.clone().unwrap_or(Values(Vec::new()));
-    sqlx::query_with(
-        sqlx::AssertSqlSafe(statement.sql.as_str()),
-        SqlxValues(values),
-    )
-}
-
-async fn execute(
-    connection: &mut SqliteConnection,
-    statement: &Statement,
-) -> Result<ExecResult, DbErr> {
-    bind(statement)
-        .execute(connection)
-        .await
-        .map(ExecResult::from)
-        .map_err(exec_error)
-}
-
-async fn run_unprepared(connection: &mut SqliteConnection, sql: &str) -> Result<ExecResult, DbErr> {
-    connection
-        .execute(sqlx::AssertSqlSafe(sql.to_owned()))
-        .await
-        .map(ExecResult::from)
-        .map_err(exec_error)
-}
-
-async fn query_one(
-    connection: &mut SqliteConnection,
-    statement: &Statement,
-) -> Result<Option<QueryResult>, DbErr> {
-    bind(statement)
-        .fetch_optional(connection)
-        .await
-        .map(|row| row.map(QueryResult::from))
-        .map_err(query_error)
-}
-
-async fn query_all(
-    connection: &mut SqliteConnection,
-    statement: &Statement,
-) -> Result<Vec<QueryResult>, DbErr> {
-    bind(statement)
-        .fetch_all(connection)
-        .await
-        .map(|rows| rows.into_iter().map(QueryResult::from).collect())
-        .map_err(query_error)
-}
-
-// The same wrapping as SeaORM's own sqlx driver, so `DbErr::sql_err` still recognises unique
-// and foreign-key violations.
-fn exec_error(error: sqlx::Error) -> DbErr {
-    DbErr::Exec(RuntimeErr::SqlxError(Arc::new(error)))
-}
-
-fn query_error(error: sqlx::Error) -> DbErr {
-    DbErr::Query(RuntimeErr::SqlxError(Arc::new(error)))
-}
-
-fn connection_error(error: sqlx::Error) -> DbErr {
-    DbErr::Conn(RuntimeErr::SqlxError(Arc::new(error)))
-}
+held::delegate_connection!(Writer);
+held::delegate_connection!(WriterTransaction);
 
 #[cfg(test)]
 mod tests {
-    use sea_orm::{SqlErr, Statement};
+    use sea_orm::{ConnectionTrait, DbBackend, SqlErr, Statement};
 
     use super::*;
 
