@@ -129,6 +129,17 @@ pub struct SqliteTransaction {
 }
 
 impl SqliteTransaction {
+    /// The connection, for the transaction's queries.
+    async fn connection(
+        &self,
+    ) -> Result<tokio::sync::MappedMutexGuard<'_, SqliteConnection>, DbErr> {
+        let held = self.held.lock().await;
+        tokio::sync::MutexGuard::try_map(held, |held| {
+            held.as_mut().map(|held| &mut held.connection)
+        })
+        .map_err(|_| DbErr::Custom("the transaction has ended".into()))
+    }
+
     /// Commits; when that fails (a deferred constraint, say) SQLite keeps the transaction open,
     /// so it is rolled back before the writer is anybody else's.
     async fn commit(mut self) -> Result<(), DbErr> {
@@ -162,18 +173,6 @@ impl Drop for SqliteTransaction {
 }
 
 held::sqlite_connection!(SqliteWriter, writer => &mut writer.lock().await?.connection);
-
-impl SqliteTransaction {
-    async fn connection(
-        &self,
-    ) -> Result<tokio::sync::MappedMutexGuard<'_, SqliteConnection>, DbErr> {
-        let held = self.held.lock().await;
-        tokio::sync::MutexGuard::try_map(held, |held| {
-            held.as_mut().map(|held| &mut held.connection)
-        })
-        .map_err(|_| DbErr::Custom("the transaction has ended".into()))
-    }
-}
 
 held::sqlite_connection!(SqliteTransaction, transaction => &mut *transaction.connection().await?);
 
