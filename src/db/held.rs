@@ -33,7 +33,7 @@ macro_rules! sqlite_connection {
                 statement: sea_orm::Statement,
             ) -> Result<sea_orm::ExecResult, sea_orm::DbErr> {
                 let $this = self;
-                $crate::db::held::execute($connection, &statement).await
+                $crate::db::held::execute($connection, statement).await
             }
 
             async fn execute_unprepared(
@@ -49,7 +49,7 @@ macro_rules! sqlite_connection {
                 statement: sea_orm::Statement,
             ) -> Result<Option<sea_orm::QueryResult>, sea_orm::DbErr> {
                 let $this = self;
-                $crate::db::held::query_one($connection, &statement).await
+                $crate::db::held::query_one($connection, statement).await
             }
 
             async fn query_all_raw(
@@ -57,7 +57,7 @@ macro_rules! sqlite_connection {
                 statement: sea_orm::Statement,
             ) -> Result<Vec<sea_orm::QueryResult>, sea_orm::DbErr> {
                 let $this = self;
-                $crate::db::held::query_all($connection, &statement).await
+                $crate::db::held::query_all($connection, statement).await
             }
         }
     };
@@ -121,18 +121,16 @@ macro_rules! delegate_connection {
 
 pub(super) use {delegate_connection, sqlite_connection};
 
-/// The statement as sqlx runs it, with SeaORM's values bound (as SeaORM's own driver does).
-fn bind(statement: &Statement) -> sqlx::query::Query<'_, Sqlite, SqlxValues> {
-    let values = statement.values.clone().unwrap_or(Values(Vec::new()));
-    sqlx::query_with(
-        sqlx::AssertSqlSafe(statement.sql.as_str()),
-        SqlxValues(values),
-    )
+/// The statement as sqlx runs it, with SeaORM's values bound. Taken by value: SeaORM's own driver
+/// borrows the statement and copies every value (each string a new allocation) on every query.
+fn bind(statement: Statement) -> sqlx::query::Query<'static, Sqlite, SqlxValues> {
+    let values = statement.values.unwrap_or(Values(Vec::new()));
+    sqlx::query_with(sqlx::AssertSqlSafe(statement.sql), SqlxValues(values))
 }
 
 pub(super) async fn execute(
     connection: &mut SqliteConnection,
-    statement: &Statement,
+    statement: Statement,
 ) -> Result<ExecResult, DbErr> {
     bind(statement)
         .execute(connection)
@@ -154,7 +152,7 @@ pub(super) async fn run_unprepared(
 
 pub(super) async fn query_one(
     connection: &mut SqliteConnection,
-    statement: &Statement,
+    statement: Statement,
 ) -> Result<Option<QueryResult>, DbErr> {
     bind(statement)
         .fetch_optional(connection)
@@ -165,7 +163,7 @@ pub(super) async fn query_one(
 
 pub(super) async fn query_all(
     connection: &mut SqliteConnection,
-    statement: &Statement,
+    statement: Statement,
 ) -> Result<Vec<QueryResult>, DbErr> {
     bind(statement)
         .fetch_all(connection)
