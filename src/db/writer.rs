@@ -137,14 +137,14 @@ impl SqliteTransaction {
         tokio::sync::MutexGuard::try_map(held, |held| {
             held.as_mut().map(|held| &mut held.connection)
         })
-        .map_err(|_| DbErr::Custom("the transaction has ended".into()))
+        .map_err(|_| ended())
     }
 
     /// Commits; when that fails (a deferred constraint, say) SQLite keeps the transaction open,
     /// so it is rolled back before the writer is anybody else's.
     async fn commit(mut self) -> Result<(), DbErr> {
         let Some(mut held) = self.held.get_mut().take() else {
-            return Err(DbErr::Custom("the transaction has ended".into()));
+            return Err(ended());
         };
         let committed = held.finish("COMMIT").await;
         if committed.is_err() {
@@ -153,6 +153,11 @@ impl SqliteTransaction {
         }
         committed
     }
+}
+
+/// A committed transaction is consumed, so no caller can meet this; it stands in for a panic.
+fn ended() -> DbErr {
+    DbErr::Custom("the transaction has ended".into())
 }
 
 impl Drop for SqliteTransaction {
