@@ -48,23 +48,22 @@ impl TestDatabase {
     }
 
     pub fn url(&self) -> DatabaseUrl {
-        let url = match self {
+        self.connection_string().parse().unwrap()
+    }
+
+    /// A SeaORM connection of the test's own, beside the app's (to run migrations, say).
+    pub async fn connect(&self) -> sea_orm::DatabaseConnection {
+        Database::connect(&self.connection_string()).await.unwrap()
+    }
+
+    fn connection_string(&self) -> String {
+        match self {
             Self::Sqlite { url, .. } => url.clone(),
             Self::Postgres { server_url, schema } => {
                 let separator = if server_url.contains('?') { '&' } else { '?' };
                 format!("{server_url}{separator}options=-c%20search_path%3D{schema}")
             }
-        };
-        url.parse().unwrap()
-    }
-
-    /// A SeaORM connection of the test's own, beside the app's (to run migrations, say).
-    pub async fn connect(&self) -> sea_orm::DatabaseConnection {
-        let url = match self.url() {
-            DatabaseUrl::Sqlite(url) => url,
-            DatabaseUrl::Postgres(url) => secrecy::ExposeSecret::expose_secret(&url).to_owned(),
-        };
-        Database::connect(&url).await.unwrap()
+        }
     }
 }
 
