@@ -56,7 +56,8 @@ thread_local! {
 /// unmaps it. A 19 MiB one would be mapped only the first time: its `free` raises the threshold
 /// past 19 MiB, later areas then come from malloc's arenas, which keep freed memory resident, and
 /// after a login flood the idle server held over 250 MB. Untouched pages of the reserve cost no
-/// memory.
+/// memory. (The server binary allocates with jemalloc, see `src/main.rs`, which gives a freed area
+/// back by itself after a short decay; the reserve matters wherever the library runs on glibc.)
 const WORK_AREA_RESERVED_BLOCKS: usize = 33 * 1024;
 
 /// A work area of our size, in its own mapping (see [`WORK_AREA_RESERVED_BLOCKS`]).
