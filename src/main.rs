@@ -30,4 +30,3 @@ async fn main() -> ExitCode {
         }
     }
 }
-

@@ -255,10 +255,13 @@ impl CustomerPlan {
                 Err(error) => return Err(error),
             }
         };
-        let Some(mut row) = base else { return Ok(()) };
+        // One conversion a customer, not one an update: it hashes the e-mail and password hash.
+        let Some(mut customer) = base.map(Customer::from) else {
+            return Ok(());
+        };
         for &index in &self.indexes {
-            apply_change(&mut row, &updates[index].change, updates[index].at);
-            customers[index] = Some(Customer::from(row.clone()));
+            customer.apply_profile_change(&updates[index].change, updates[index].at);
+            customers[index] = Some(customer.clone());
         }
         Ok(())
     }
@@ -298,36 +301,4 @@ fn changed_columns(change: &ProfileChange, at: DateTime<Utc>) -> entity::ActiveM
         row.language_code = Set(language_code.clone());
     }
     row
-}
-
-/// The same change made to a row in memory (what [`changed_columns`] makes the database do).
-fn apply_change(row: &mut entity::Model, change: &ProfileChange, at: DateTime<Utc>) {
-    row.modified_date = at;
-    if let Some(first_name) = &change.first_name {
-        row.first_name.clone_from(first_name);
-    }
-    if let Some(last_name) = &change.last_name {
-        row.last_name.clone_from(last_name);
-    }
-    if let Some(phone) = &change.phone {
-        row.phone = phone.as_ref().map(|phone| phone.as_ref().to_owned());
-    }
-    if let Some(date_of_birth) = change.date_of_birth {
-        row.date_of_birth = date_of_birth;
-    }
-    if let Some(gender) = change.gender {
-        row.gender = gender.map(|gender| gender.as_str().to_owned());
-    }
-    if let Some(email_allowed) = change.email_allowed {
-        row.email_allowed = email_allowed;
-    }
-    if let Some(sms_allowed) = change.sms_allowed {
-        row.sms_allowed = sms_allowed;
-    }
-    if let Some(call_allowed) = change.call_allowed {
-        row.call_allowed = Some(call_allowed);
-    }
-    if let Some(language_code) = &change.language_code {
-        row.language_code.clone_from(language_code);
-    }
 }

@@ -84,10 +84,11 @@ pub struct PhoneNumber(String);
 impl PhoneNumber {
     /// Parses and normalizes a phone number.
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let normalized: String = raw
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '(' | ')' | '-' | '_'))
-            .collect();
+        let mut normalized = String::with_capacity(raw.len());
+        normalized.extend(
+            raw.chars()
+                .filter(|c| !matches!(c, ' ' | '(' | ')' | '-' | '_')),
+        );
         let digits = normalized.strip_prefix('+').unwrap_or(&normalized);
         if (10..=15).contains(&digits.len()) && digits.bytes().all(|byte| byte.is_ascii_digit()) {
             Ok(Self(normalized))
@@ -605,6 +606,40 @@ impl Customer {
                     .into()
             })
             .clone()
+    }
+
+    /// Makes `change`, requested at `at` (what the profile update makes the database do).
+    pub(super) fn apply_profile_change(&mut self, change: &ProfileChange, at: DateTime<Utc>) {
+        self.modified_date = at;
+        if let Some(first_name) = &change.first_name {
+            self.first_name.clone_from(first_name);
+        }
+        if let Some(last_name) = &change.last_name {
+            self.last_name.clone_from(last_name);
+        }
+        if let Some(phone) = &change.phone {
+            self.phone = phone.as_ref().map(|phone| phone.as_ref().to_owned());
+        }
+        if let Some(date_of_birth) = change.date_of_birth {
+            self.date_of_birth = date_of_birth;
+        }
+        if let Some(gender) = change.gender {
+            self.gender = gender.map(|gender| gender.as_str().to_owned());
+        }
+        if let Some(email_allowed) = change.email_allowed {
+            self.email_allowed = email_allowed;
+        }
+        if let Some(sms_allowed) = change.sms_allowed {
+            self.sms_allowed = sms_allowed;
+        }
+        if let Some(call_allowed) = change.call_allowed {
+            self.call_allowed = Some(call_allowed);
+        }
+        if let Some(language_code) = &change.language_code {
+            self.language_code.clone_from(language_code);
+        }
+        // What was rendered before the change no longer holds.
+        self.current_user_json = std::sync::OnceLock::new();
     }
 
     /// Replaces the password hash (and what derives from it).
