@@ -6,8 +6,8 @@ use storefront::{config::Config, startup, telemetry};
 
 /// jemalloc instead of glibc's malloc: every request allocates and frees dozens of small buffers,
 /// and glibc spent about a fifth of a profile update's CPU on that (its fastbin consolidation
-/// alone 1.5–2.5 %). jemalloc cut CPU a request by 10–13 % on `profile_patch` and raised
-/// `current_user` 4–6 %; idle after a registration flood the server held 21.6 MB (glibc: 18.1 MB).
+/// alone 1.5–2.5 %). jemalloc raised `profile_patch` about 12 % and `current_user` 1–7 %
+/// (docs/PERFORMANCE.md); idle after a registration flood the server held 21.6 MB (glibc: 18.1 MB).
 /// mimalloc was about as fast but started at 31 MB and stayed at 75 MB after the flood.
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
