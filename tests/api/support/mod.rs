@@ -31,13 +31,11 @@ const UNLIKE_PASSWORD: &[u8] = b"abcdefhijmrstuvwy01245678";
 
 impl Customer {
     pub fn generate() -> Self {
-        use rand::seq::IndexedRandom;
-        let mut rng = rand::rng();
-        let word: String = (0..16)
-            .filter_map(|_| UNLIKE_PASSWORD.choose(&mut rng).copied().map(char::from))
-            .collect();
         Self {
-            email: format!("shopper-{word}@example.com"),
+            email: format!(
+                "shopper-{}@example.com",
+                random_word_from(UNLIKE_PASSWORD, 16)
+            ),
             password: PASSWORD.to_owned(),
         }
     }
@@ -51,13 +49,17 @@ impl Customer {
     }
 }
 
+/// `length` characters of [a-z0-9].
 pub fn random_word(length: usize) -> String {
-    use rand::Rng;
-    rand::rng()
-        .sample_iter(rand::distr::Alphanumeric)
-        .take(length)
-        .map(char::from)
-        .map(|c| c.to_ascii_lowercase())
+    random_word_from(b"abcdefghijklmnopqrstuvwxyz0123456789", length)
+}
+
+/// `length` characters drawn from `alphabet`.
+fn random_word_from(alphabet: &[u8], length: usize) -> String {
+    use rand::seq::IndexedRandom;
+    let mut rng = rand::rng();
+    (0..length)
+        .filter_map(|_| alphabet.choose(&mut rng).copied().map(char::from))
         .collect()
 }
 
