@@ -87,6 +87,10 @@ pub struct Config {
     #[arg(long, env = "ADDRESS_DISTRICT_REQUIRED", default_value = "false", value_parser = BoolishValueParser::new(), action = clap::ArgAction::Set)]
     pub address_district_required: bool,
 
+    /// Comma-separated language codes the shop speaks (`tr,en`); the first is the default.
+    #[arg(long, env = "LANGUAGES", default_value = "tr,en", value_parser = parse_languages)]
+    pub languages: Languages,
+
     /// What to do; without a command the server runs.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -229,6 +233,28 @@ impl std::fmt::Debug for SessionStoreUrl {
 #[derive(Clone, Debug, Default)]
 pub struct TrustedOrigins(pub Vec<String>);
 
+/// The shop's languages, lower-case ISO 639-1 codes; never empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Languages(pub Vec<String>);
+
+fn parse_languages(value: &str) -> Result<Languages, String> {
+    let codes: Vec<String> = value
+        .split(',')
+        .map(|code| code.trim().to_ascii_lowercase())
+        .filter(|code| !code.is_empty())
+        .collect();
+    if codes.is_empty() {
+        return Err("at least one language code, e.g. tr,en".to_owned());
+    }
+    if let Some(bad) = codes
+        .iter()
+        .find(|code| code.len() != 2 || !code.bytes().all(|byte| byte.is_ascii_lowercase()))
+    {
+        return Err(format!("`{bad}` is not a two-letter language code"));
+    }
+    Ok(Languages(codes))
+}
+
 fn parse_origins(value: &str) -> Result<TrustedOrigins, String> {
     let mut origins = Vec::new();
     for origin in value
@@ -307,6 +333,8 @@ pub struct Settings {
     pub address_phone_min_length: usize,
     /// Whether every address needs a district.
     pub address_district_required: bool,
+    /// The shop's languages.
+    pub languages: Languages,
 }
 
 impl From<&Config> for Settings {
@@ -321,6 +349,7 @@ impl From<&Config> for Settings {
             address_limit_per_customer: config.address_limit_per_customer,
             address_phone_min_length: config.address_phone_min_length,
             address_district_required: config.address_district_required,
+            languages: config.languages.clone(),
         }
     }
 }

@@ -15,6 +15,8 @@ pub mod db;
 pub mod geo;
 /// Cross-cutting HTTP concerns: errors, extractors, CSRF, path rewriting, OpenAPI.
 pub mod http;
+/// The visitor's language choice, kept in the session.
+pub mod languages;
 /// Schema migrations, one file each.
 pub mod migrations;
 /// Operator endpoints: health check and Prometheus metrics.

@@ -13,14 +13,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
-    accounts::{self, CustomerCache, ProfileWrites, passwords::PasswordHasher},
+    accounts::{self, CustomerCache, passwords::PasswordHasher},
     addresses,
     clock::Clock,
     config::{Command, Config, GeoCommand, Settings},
-    db::{self, group_commit::GroupCommit},
-    geo,
+    db, geo,
     http::{ApiError, csrf, openapi::ApiDoc, paths, pipeline},
-    ops,
+    languages, ops,
     sessions::{self, SessionManager},
     state::{AppState, Services},
 };
@@ -63,13 +62,10 @@ impl Application {
             .password_hash_threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
         let customers = CustomerCache::new(config.session_cache_ttl);
-        let profile_writes =
-            GroupCommit::start(db.writer().clone(), ProfileWrites::new(customers.clone()));
         let state = AppState::new(Services {
             db,
             sessions,
             customers,
-            profile_writes,
             hasher: Arc::new(PasswordHasher::new(hash_threads)?),
             settings: Arc::new(Settings::from(&config)),
             clock,
@@ -125,6 +121,7 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::router())
         .merge(geo::router())
         .merge(addresses::router())
+        .merge(languages::router())
         .merge(ops::router())
         .split_for_parts();
     api.merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))

@@ -7,10 +7,10 @@ use axum::extract::FromRef;
 use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::{
-    accounts::{CustomerCache, ProfileWrites, passwords::PasswordHasher},
+    accounts::{CustomerCache, passwords::PasswordHasher},
     clock::Clock,
     config::Settings,
-    db::{Database, group_commit::GroupCommit},
+    db::Database,
     geo::GeoCache,
     sessions::SessionManager,
 };
@@ -42,8 +42,6 @@ pub struct Services {
     pub sessions: SessionManager,
     /// Recently loaded customers, so authenticating a request skips the database.
     pub customers: CustomerCache,
-    /// Profile updates, committed in groups.
-    pub profile_writes: GroupCommit<ProfileWrites>,
     /// Password hashing on its own thread pool.
     pub hasher: Arc<PasswordHasher>,
     /// Settings parsed from the configuration.

@@ -48,6 +48,8 @@ pub struct Model {
     pub last_login: Option<DateTimeUtc>,
     /// The latest change of the account.
     pub modified_date: DateTimeUtc,
+    /// Raised by every update of the row (see migration m0006).
+    pub version: i64,
 }
 
 /// No relations yet.

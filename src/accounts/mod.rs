@@ -1,7 +1,7 @@
 //! Customer accounts: registration, login, logout, the current user and the profile.
 //!
 //! Endpoints: `POST /users/registration/`, `POST /users/login/`, `GET|POST /users/logout/`,
-//! `GET /current_user/`, `GET|PATCH|PUT /users/profile/`.
+//! `GET /current_user/`, `GET|PATCH|PUT /users/profile/`, `POST /users/password/change/`.
 
 mod entity;
 pub mod passwords;
@@ -11,24 +11,16 @@ mod types;
 
 use std::{sync::Arc, time::Duration};
 
-use sea_orm::DatabaseConnection;
 use serde_json::Value;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use self::types::{Customer, Email, Gender, PhoneNumber, ProfileChange};
-use crate::{
-    db::{Writer, group_commit::BatchWrite},
-    http::ApiError,
-    sessions::Session,
-    state::AppState,
-};
+use crate::{db::Reader, http::ApiError, sessions::Session, state::AppState};
 
 /// Session key holding the logged-in customer's id (Django's name).
 const SESSION_USER_ID: &str = "_auth_user_id";
 /// Session key holding [`Customer::session_auth_hash`] at login time.
 const SESSION_AUTH_HASH: &str = "_auth_user_hash";
-/// Session key counting failed logins (for the captcha gate).
-const SESSION_FAILED_LOGINS: &str = "failed_logins";
 
 /// Routes of this area.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -37,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(routes::log_in))
         .routes(routes!(routes::show_logout_form, routes::log_out))
         .routes(routes!(routes::get_current_user))
+        .routes(routes!(routes::change_password))
         .routes(routes!(
             routes::get_profile,
             routes::update_profile,
@@ -47,6 +40,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Customers by id, kept in memory for a few seconds so that authenticating a request costs no
 /// database round trip. Changes made by this instance replace the entry at once; changes made
 /// by another instance are seen when the entry ages out.
+///
+/// An entry is replaced only by a newer version of the row (every update raises it: migration
+/// m0006), so a request that read a customer before a change and hands it over after cannot
+/// bring back what the change replaced, such as the old password's auth hash.
 #[derive(Clone)]
 pub struct CustomerCache {
     cache: Option<moka::sync::Cache<i64, Arc<Customer>>>,
@@ -65,70 +62,48 @@ impl CustomerCache {
         }
     }
 
-    async fn get(
-        &self,
-        db: &DatabaseConnection,
-        id: i64,
-    ) -> Result<Option<Arc<Customer>>, sea_orm::DbErr> {
+    async fn get(&self, db: &Reader, id: i64) -> Result<Option<Arc<Customer>>, sea_orm::DbErr> {
         if let Some(customer) = self.cache.as_ref().and_then(|cache| cache.get(&id)) {
             return Ok(Some(customer));
         }
-        let customer = queries::find_by_id(db, id).await?.map(Arc::new);
-        if let (Some(cache), Some(customer)) = (&self.cache, &customer) {
-            cache.insert(id, customer.clone());
-        }
-        Ok(customer)
+        let customer = queries::find_by_id(db, id).await?;
+        Ok(customer.map(|customer| self.remember(customer)))
     }
 
-    /// Keeps a customer this instance just changed, so its next request needs no reload.
-    fn remember(&self, customer: Arc<Customer>) {
-        if let Some(cache) = &self.cache {
-            cache.insert(customer.id, customer);
-        }
-    }
-
-    fn forget(&self, id: i64) {
-        if let Some(cache) = &self.cache {
-            cache.invalidate(&id);
+    /// Keeps `customer` unless a newer version of it is kept already; the newest known version.
+    fn remember(&self, customer: Customer) -> Arc<Customer> {
+        let customer = Arc::new(customer);
+        let Some(cache) = &self.cache else {
+            return customer;
+        };
+        let kept = cache
+            .entry(customer.id)
+            .and_compute_with(|current| match current {
+                Some(current) if current.value().version() >= customer.version() => {
+                    moka::ops::compute::Op::Nop
+                }
+                _ => moka::ops::compute::Op::Put(customer.clone()),
+            });
+        match kept {
+            moka::ops::compute::CompResult::Unchanged(entry)
+            | moka::ops::compute::CompResult::Inserted(entry)
+            | moka::ops::compute::CompResult::ReplacedWith(entry) => entry.into_value(),
+            _ => customer,
         }
     }
 }
 
-/// Profile updates, committed in groups ([`crate::db::group_commit`]): the updates waiting when
-/// the writer is free run together, and several updates to one customer become one write.
-pub struct ProfileWrites {
-    customers: CustomerCache,
-}
-
-impl ProfileWrites {
-    /// Profile writes that keep `customers` up to date.
-    pub fn new(customers: CustomerCache) -> Self {
-        Self { customers }
-    }
-}
-
-impl BatchWrite for ProfileWrites {
-    type Item = queries::ProfileUpdate;
-    type Output = Option<Arc<Customer>>;
-
-    async fn apply(
-        &self,
-        db: &Writer,
-        updates: &[queries::ProfileUpdate],
-    ) -> Result<Vec<Self::Output>, sea_orm::DbErr> {
-        let customers = queries::apply_profile_updates(db, updates).await?;
-        Ok(customers.into_iter().map(|c| c.map(Arc::new)).collect())
-    }
-
-    /// Caches each customer as the batch's last update to it left it.
-    fn committed(&self, outputs: &[Self::Output]) {
-        let mut seen = std::collections::HashSet::new();
-        for customer in outputs.iter().rev().flatten() {
-            if seen.insert(customer.id) {
-                self.customers.remember(customer.clone());
-            }
-        }
-    }
+/// Applies a profile change in a write transaction; the customer as it now is (`None` when the
+/// account went away since the request authenticated).
+async fn update_profile(
+    state: &AppState,
+    id: i64,
+    change: &ProfileChange,
+) -> Result<Option<Arc<Customer>>, ApiError> {
+    let transaction = state.db.write().await?;
+    let updated = queries::update_profile(&transaction, id, change, state.clock.now()).await?;
+    transaction.commit().await?;
+    Ok(updated.map(|customer| state.customers.remember(customer)))
 }
 
 /// The customer logged in on this session, if the login is still valid: the account exists and
@@ -146,7 +121,7 @@ pub async fn authenticated_customer(
     let Some((id, auth_hash)) = login else {
         return Ok(None);
     };
-    let Some(customer) = state.customers.get(state.db.reader(), id).await? else {
+    let Some(customer) = state.customers.get(state.db.read(), id).await? else {
         return Ok(None);
     };
     let hash_matches = bool::from(subtle::ConstantTimeEq::ct_eq(
@@ -156,9 +131,31 @@ pub async fn authenticated_customer(
     Ok((customer.is_active && hash_matches).then_some(customer))
 }
 
+/// Stores a new password hash. The session making the change stays logged in (its auth hash is
+/// updated in place, its key kept: contract pitfall 24); every other session of the customer
+/// stops authenticating, since its auth hash no longer matches.
+async fn set_password(
+    state: &AppState,
+    session: &Session,
+    id: i64,
+    hash: String,
+) -> Result<(), ApiError> {
+    let transaction = state.db.write().await?;
+    let customer = queries::set_password_hash(&transaction, id, hash, state.clock.now())
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    transaction.commit().await?;
+    session
+        .insert(SESSION_AUTH_HASH, customer.session_auth_hash())
+        .await?;
+    state.customers.remember(customer);
+    tracing::info!(customer = id, "changed the password");
+    Ok(())
+}
+
 /// Logs `customer` in on `session` (login and registration): a session of somebody else is
 /// flushed first; the key rotates so a key known before login is useless after it; guest data
-/// stays; login counters reset.
+/// stays.
 async fn start_session(
     state: &AppState,
     session: &Session,
@@ -176,8 +173,11 @@ async fn start_session(
     session
         .insert(SESSION_AUTH_HASH, customer.session_auth_hash())
         .await?;
-    session.remove(SESSION_FAILED_LOGINS).await?;
-    queries::set_last_login(state.db.writer(), customer.id, state.clock.now()).await?;
-    state.customers.forget(customer.id);
+    let transaction = state.db.write().await?;
+    let logged_in = queries::set_last_login(&transaction, customer.id, state.clock.now()).await?;
+    transaction.commit().await?;
+    if let Some(customer) = logged_in {
+        state.customers.remember(customer);
+    }
     Ok(())
 }

@@ -1,15 +1,12 @@
 //! Every database read and write of the accounts area.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, Iterable,
-    QueryFilter, QuerySelect, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+    SqlErr,
+    sea_query::{Expr, ExprTrait},
 };
 use serde_json::Value;
-
-use crate::db::Writer;
 
 use super::{
     entity,
@@ -92,6 +89,7 @@ pub async fn insert_customer(
         date_joined: Set(now),
         last_login: Set(None),
         modified_date: Set(now),
+        version: Set(0),
         ..Default::default()
     };
     match row.insert(db).await {
@@ -103,20 +101,19 @@ pub async fn insert_customer(
     }
 }
 
-/// Replaces the password hash (re-hashing a legacy hash at login).
+/// Replaces the password hash (a password change, or re-hashing a legacy hash at login).
 pub async fn set_password_hash(
     db: &impl ConnectionTrait,
     id: i64,
     hash: String,
     now: DateTime<Utc>,
-) -> Result<(), sea_orm::DbErr> {
-    let row = entity::ActiveModel {
-        id: Set(id),
+) -> Result<Option<Customer>, sea_orm::DbErr> {
+    let changes = entity::ActiveModel {
         password: Set(hash),
         modified_date: Set(now),
         ..Default::default()
     };
-    row.update(db).await.map(|_| ())
+    update_customer(db, id, changes).await
 }
 
 /// Records a login.
@@ -124,147 +121,42 @@ pub async fn set_last_login(
     db: &impl ConnectionTrait,
     id: i64,
     now: DateTime<Utc>,
-) -> Result<(), sea_orm::DbErr> {
-    let row = entity::ActiveModel {
-        id: Set(id),
+) -> Result<Option<Customer>, sea_orm::DbErr> {
+    let changes = entity::ActiveModel {
         last_login: Set(Some(now)),
         ..Default::default()
     };
-    row.update(db).await.map(|_| ())
+    update_customer(db, id, changes).await
 }
 
-/// One request's profile change, as queued for [`apply_profile_updates`].
-pub struct ProfileUpdate {
-    /// Whose profile.
-    pub customer_id: i64,
-    /// What changes.
-    pub change: ProfileChange,
-    /// When the request asked for it.
-    pub at: DateTime<Utc>,
-}
-
-/// Applies profile updates as if one after another, in order: each gets the customer as its own
-/// change left it (`None` when the account is gone). Each customer is written once, with the
-/// updates to it merged: usually one `UPDATE … RETURNING` a customer, whose result also gives
-/// what every update in between left. Only when an earlier update must show a value that a later
-/// one overwrites is the row read first. One statement runs on its own, more in one transaction.
-pub async fn apply_profile_updates(
-    db: &Writer,
-    updates: &[ProfileUpdate],
-) -> Result<Vec<Option<Customer>>, sea_orm::DbErr> {
-    let mut plans: BTreeMap<i64, CustomerPlan> = BTreeMap::new();
-    for (index, update) in updates.iter().enumerate() {
-        plans
-            .entry(update.customer_id)
-            .or_insert_with(|| CustomerPlan::new(update.customer_id))
-            .add(index, update);
-    }
-    let statements: usize = plans.values().map(CustomerPlan::statements).sum();
-    let mut customers = vec![None; updates.len()];
-    if statements == 1 {
-        for plan in plans.into_values() {
-            plan.run(db, updates, &mut customers).await?;
-        }
-    } else {
-        let transaction = db.begin().await?;
-        for plan in plans.into_values() {
-            plan.run(&transaction, updates, &mut customers).await?;
-        }
-        transaction.commit().await?;
-    }
-    Ok(customers)
-}
-
-/// The updates of one batch to one customer.
-struct CustomerPlan {
+/// Applies a profile change; the customer as it now is (`None` when the account is gone).
+pub async fn update_profile(
+    db: &impl ConnectionTrait,
     id: i64,
-    /// Where the updates stand in the batch, in order.
-    indexes: Vec<usize>,
-    /// The columns all of them set, merged.
-    merged: entity::ActiveModel,
-    /// The columns the first update sets, one bit a column.
-    first_sets: u64,
-    /// The columns any of them sets.
-    all_sets: u64,
+    change: &ProfileChange,
+    now: DateTime<Utc>,
+) -> Result<Option<Customer>, sea_orm::DbErr> {
+    update_customer(db, id, changed_columns(change, now)).await
 }
 
-impl CustomerPlan {
-    fn new(id: i64) -> Self {
-        Self {
-            id,
-            indexes: Vec::new(),
-            merged: entity::ActiveModel {
-                id: Set(id),
-                ..Default::default()
-            },
-            first_sets: 0,
-            all_sets: 0,
-        }
-    }
-
-    fn add(&mut self, index: usize, update: &ProfileUpdate) {
-        let mut sets = 0;
-        let change = changed_columns(&update.change, update.at);
-        for (bit, column) in entity::Column::iter().enumerate() {
-            if let ActiveValue::Set(value) = change.get(column) {
-                self.merged.set(column, value);
-                sets |= 1 << bit;
-            }
-        }
-        if self.indexes.is_empty() {
-            self.first_sets = sets;
-        }
-        self.all_sets |= sets;
-        self.indexes.push(index);
-    }
-
-    /// Whether an update must show a value from before the batch that a later update
-    /// overwrites: a column some update sets that none up to it did. That is exactly a column
-    /// the first update does not set: the update just before its first setter shows its old value.
-    fn needs_read(&self) -> bool {
-        self.all_sets != self.first_sets
-    }
-
-    fn statements(&self) -> usize {
-        if self.needs_read() { 2 } else { 1 }
-    }
-
-    /// Writes the merged change and fills in each update's result.
-    async fn run(
-        self,
-        db: &impl ConnectionTrait,
-        updates: &[ProfileUpdate],
-        customers: &mut [Option<Customer>],
-    ) -> Result<(), sea_orm::DbErr> {
-        // What the results are built on, applying the updates one by one: the row before the
-        // batch when that had to be read, else the row after it (every value an update shows is
-        // then one the updates up to it set, or one no update touches).
-        let base = if self.needs_read() {
-            let before = entity::Entity::find_by_id(self.id)
-                .lock_exclusive()
-                .one(db)
-                .await?;
-            if before.is_some() {
-                self.merged.update(db).await?;
-            }
-            before
-        } else {
-            match self.merged.update(db).await {
-                Ok(after) => Some(after),
-                Err(sea_orm::DbErr::RecordNotUpdated) => None,
-                Err(error) => return Err(error),
-            }
-        };
-        // One conversion a customer, not one an update: it hashes the e-mail and password hash.
-        let Some(mut customer) = base.map(Customer::from) else {
-            return Ok(());
-        };
-        for &index in &self.indexes {
-            customer.apply_profile_change(&updates[index].change, updates[index].at);
-            customers[index] = Some(customer.clone());
-        }
-        Ok(())
-    }
+/// Updates the customer's row and raises its version (which the customer cache goes by); the
+/// row as it now is, `None` when the account is gone. Every update of a customer goes through
+/// here.
+async fn update_customer(
+    db: &impl ConnectionTrait,
+    id: i64,
+    changes: entity::ActiveModel,
+) -> Result<Option<Customer>, sea_orm::DbErr> {
+    let rows = entity::Entity::update_many()
+        .set(changes)
+        .col_expr(
+            entity::Column::Version,
+            Expr::col(entity::Column::Version).add(1),
+        )
+        .filter(entity::Column::Id.eq(id))
+        .exec_with_returning(db)
+        .await?;
+    Ok(rows.into_iter().next().map(Customer::from))
 }
 
 /// The columns a change sets.

@@ -9,10 +9,12 @@ use axum::{
 use serde_json::json;
 
 use super::{
-    SESSION_FAILED_LOGINS,
     passwords::Verification,
     queries,
-    types::{CurrentUserView, KeyView, LoginForm, ProfileForm, ProfileView, RegistrationForm},
+    types::{
+        CurrentUserView, KeyView, LoginForm, PasswordChangeForm, ProfileForm, ProfileView,
+        RegistrationForm,
+    },
 };
 use crate::{
     http::{
@@ -45,25 +47,21 @@ pub async fn register(
             "A user is already registered with this e-mail address.",
         )
     };
-    if queries::find_by_email(state.db.reader(), &new_customer.email.lowercase())
+    if queries::find_by_email(state.db.read(), &new_customer.email.lowercase())
         .await?
         .is_some()
     {
         return Err(taken());
     }
     let password_hash = state.hasher.hash(new_customer.password.clone()).await?;
-    let customer = match queries::insert_customer(
-        state.db.writer(),
-        &new_customer,
-        password_hash,
-        now,
-    )
-    .await
-    {
-        Ok(customer) => customer,
-        Err(queries::InsertError::EmailTaken) => return Err(taken()),
-        Err(queries::InsertError::Database(error)) => return Err(error.into()),
-    };
+    let transaction = state.db.write().await?;
+    let customer =
+        match queries::insert_customer(&transaction, &new_customer, password_hash, now).await {
+            Ok(customer) => customer,
+            Err(queries::InsertError::EmailTaken) => return Err(taken()),
+            Err(queries::InsertError::Database(error)) => return Err(error.into()),
+        };
+    transaction.commit().await?;
     tracing::info!(customer = customer.id, "registered");
     super::start_session(&state, &session, &customer).await?;
     Ok((StatusCode::CREATED, Json(KeyView::new())))
@@ -84,8 +82,7 @@ pub async fn log_in(
     Payload(form): Payload<LoginForm>,
 ) -> Result<Json<KeyView>, ApiError> {
     let credentials = form.parse()?;
-    let customer =
-        queries::find_by_email(state.db.reader(), &credentials.email.lowercase()).await?;
+    let customer = queries::find_by_email(state.db.read(), &credentials.email.lowercase()).await?;
     let stored_hash = customer
         .as_ref()
         .map(|customer| customer.password_hash.clone());
@@ -96,13 +93,6 @@ pub async fn log_in(
     let (mut customer, needs_rehash) = match (customer, verification) {
         (Some(customer), Verification::Valid { needs_rehash }) => (customer, needs_rehash),
         _ => {
-            let failures = session
-                .get::<u32>(SESSION_FAILED_LOGINS)
-                .await?
-                .unwrap_or(0);
-            session
-                .insert(SESSION_FAILED_LOGINS, failures.saturating_add(1))
-                .await?;
             return Err(ApiError::non_field(
                 "Unable to log in with provided credentials.",
             ));
@@ -114,14 +104,12 @@ pub async fn log_in(
     }
     if needs_rehash {
         let hash = state.hasher.hash(credentials.password).await?;
-        queries::set_password_hash(
-            state.db.writer(),
-            customer.id,
-            hash.clone(),
-            state.clock.now(),
-        )
-        .await?;
-        customer.set_password_hash(hash);
+        let transaction = state.db.write().await?;
+        let rehashed =
+            queries::set_password_hash(&transaction, customer.id, hash, state.clock.now()).await?;
+        transaction.commit().await?;
+        customer = rehashed
+            .ok_or_else(|| ApiError::non_field("Unable to log in with provided credentials."))?;
         tracing::info!(
             customer = customer.id,
             "upgraded a legacy password hash to argon2id"
@@ -214,17 +202,9 @@ pub async fn update_profile(
     CurrentUser(customer): CurrentUser,
     Payload(form): Payload<ProfileForm>,
 ) -> Result<Json<ProfileView>, ApiError> {
-    let now = state.clock.now();
-    let change = form.parse(now.date_naive())?;
-    let update = queries::ProfileUpdate {
-        customer_id: customer.id,
-        change,
-        at: now,
-    };
+    let change = form.parse(state.clock.now().date_naive())?;
     // The account went away since this request authenticated: as for any stale login.
-    let updated = state
-        .profile_writes
-        .submit(update)
+    let updated = super::update_profile(&state, customer.id, &change)
         .await?
         .ok_or(ApiError::Unauthenticated)?;
     Ok(Json(ProfileView::from(updated.as_ref())))
@@ -244,4 +224,41 @@ pub async fn replace_profile(
     form: Payload<ProfileForm>,
 ) -> Result<Json<ProfileView>, ApiError> {
     update_profile(state, user, form).await
+}
+
+/// Changes the password, given the current one. This session stays logged in under the same key;
+/// the customer's other sessions are logged out.
+#[utoipa::path(post, path = "/users/password/change/", tag = "accounts",
+    request_body = PasswordChangeForm,
+    responses(
+        (status = 200, description = "Changed", body = ErrorDetail),
+        (status = 400, description = "Missing fields, a wrong old password, or a weak new one", body = FieldErrors),
+        (status = 401, description = "Not logged in", body = ErrorDetail),
+        (status = 403, description = "CSRF check failed", body = ErrorDetail),
+    ))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    session: Session,
+    CurrentUser(customer): CurrentUser,
+    Payload(form): Payload<PasswordChangeForm>,
+) -> Result<Json<ErrorDetail>, ApiError> {
+    let change = form.parse()?;
+    let verification = state
+        .hasher
+        .verify(
+            change.old_password.clone(),
+            Some(customer.password_hash.clone()),
+        )
+        .await?;
+    if verification == Verification::Invalid {
+        return Err(ApiError::field(
+            "old_password",
+            "Your old password was entered incorrectly. Please enter it again.",
+        ));
+    }
+    let hash = state.hasher.hash(change.new_password(&customer)?).await?;
+    super::set_password(&state, &session, customer.id, hash).await?;
+    Ok(Json(ErrorDetail {
+        detail: "New password has been saved.".to_owned(),
+    }))
 }

@@ -545,6 +545,7 @@ pub struct Customer {
     /// Latest change.
     pub modified_date: DateTime<Utc>,
     pub(super) password_hash: String,
+    version: i64,
     /// Derived once per load: read on every authenticated request.
     session_auth_hash: String,
     hashed_email: String,
@@ -578,6 +579,7 @@ impl From<entity::Model> for Customer {
             hashed_email,
             current_user_json: std::sync::OnceLock::new(),
             password_hash: row.password,
+            version: row.version,
         }
     }
 }
@@ -608,44 +610,9 @@ impl Customer {
             .clone()
     }
 
-    /// Makes `change`, requested at `at` (what the profile update makes the database do).
-    pub(super) fn apply_profile_change(&mut self, change: &ProfileChange, at: DateTime<Utc>) {
-        self.modified_date = at;
-        if let Some(first_name) = &change.first_name {
-            self.first_name.clone_from(first_name);
-        }
-        if let Some(last_name) = &change.last_name {
-            self.last_name.clone_from(last_name);
-        }
-        if let Some(phone) = &change.phone {
-            self.phone = phone.as_ref().map(|phone| phone.as_ref().to_owned());
-        }
-        if let Some(date_of_birth) = change.date_of_birth {
-            self.date_of_birth = date_of_birth;
-        }
-        if let Some(gender) = change.gender {
-            self.gender = gender.map(|gender| gender.as_str().to_owned());
-        }
-        if let Some(email_allowed) = change.email_allowed {
-            self.email_allowed = email_allowed;
-        }
-        if let Some(sms_allowed) = change.sms_allowed {
-            self.sms_allowed = sms_allowed;
-        }
-        if let Some(call_allowed) = change.call_allowed {
-            self.call_allowed = Some(call_allowed);
-        }
-        if let Some(language_code) = &change.language_code {
-            self.language_code.clone_from(language_code);
-        }
-        // What was rendered before the change no longer holds.
-        self.current_user_json = std::sync::OnceLock::new();
-    }
-
-    /// Replaces the password hash (and what derives from it).
-    pub(super) fn set_password_hash(&mut self, hash: String) {
-        self.session_auth_hash = session_auth_hash(&hash);
-        self.password_hash = hash;
+    /// The row's version: raised by every update (see [`super::CustomerCache`]).
+    pub fn version(&self) -> i64 {
+        self.version
     }
 }
 
@@ -845,5 +812,80 @@ mod tests {
         fn phone_parsing_never_panics(raw in "\\PC{0,40}") {
             let _ = PhoneNumber::parse(&raw);
         }
+    }
+}
+
+/// `POST /users/password/change/`.
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordChangeForm {
+    /// The current password.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub old_password: Option<String>,
+    /// The new password.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub new_password1: Option<String>,
+    /// The new password again.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub new_password2: Option<String>,
+}
+
+/// A password change whose fields are all present.
+pub struct PasswordChange {
+    /// What the customer says the current password is.
+    pub old_password: SecretString,
+    new_password1: SecretString,
+    new_password2: SecretString,
+}
+
+impl PasswordChangeForm {
+    /// Checks that every field is there (Django's `PasswordChangeForm` checks the old password
+    /// next, which needs the hash, then [`PasswordChange::new_password`]).
+    pub fn parse(self) -> Result<PasswordChange, crate::http::ApiError> {
+        let mut errors = FieldErrors::default();
+        let old_password = errors.check("old_password", parse_password(self.old_password));
+        let new_password1 = errors.check("new_password1", parse_password(self.new_password1));
+        let new_password2 = errors.check("new_password2", parse_password(self.new_password2));
+        match (old_password, new_password1, new_password2) {
+            (Some(old_password), Some(new_password1), Some(new_password2)) => Ok(PasswordChange {
+                old_password,
+                new_password1,
+                new_password2,
+            }),
+            _ => Err(crate::http::ApiError::Validation(errors)),
+        }
+    }
+}
+
+impl PasswordChange {
+    /// The new password, once both entries are equal and it passes the validators (their
+    /// messages go on `new_password2`, as Django reports them).
+    pub fn new_password(&self, customer: &Customer) -> Result<SecretString, crate::http::ApiError> {
+        use secrecy::ExposeSecret;
+        let new_password = self.new_password2.expose_secret();
+        if self.new_password1.expose_secret() != new_password {
+            return Err(crate::http::ApiError::field(
+                "new_password2",
+                "The two password fields didn't match.",
+            ));
+        }
+        let similar_to = [
+            super::passwords::UserAttribute {
+                value: &customer.email,
+                verbose_name: "email address",
+            },
+            super::passwords::UserAttribute {
+                value: &customer.first_name,
+                verbose_name: "first name",
+            },
+            super::passwords::UserAttribute {
+                value: &customer.last_name,
+                verbose_name: "last name",
+            },
+        ];
+        let mut errors = FieldErrors::default();
+        for message in super::passwords::validate_password(new_password, &similar_to) {
+            errors.add("new_password2", message);
+        }
+        errors.into_result(|| self.new_password2.clone())
     }
 }

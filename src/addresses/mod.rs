@@ -11,7 +11,7 @@ mod routes;
 mod types;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::{ConnectionTrait, DbErr};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use self::types::{
@@ -21,7 +21,7 @@ pub use self::types::{
 use crate::{
     accounts::{self, Customer},
     config::Settings,
-    db::{Database, Writer},
+    db::Database,
     geo::{
         self,
         listing::{ListError, ListRequest, Page, PageRequest},
@@ -58,7 +58,7 @@ fn rules<'a>(settings: &Settings, owner: &'a Customer) -> AddressRules<'a> {
 }
 
 /// Loads the places a form names (at most one query per level).
-async fn find_places(db: &DatabaseConnection, ids: PlaceIds) -> Result<FoundPlaces, DbErr> {
+async fn find_places(db: &impl ConnectionTrait, ids: PlaceIds) -> Result<FoundPlaces, DbErr> {
     let mut places = FoundPlaces::default();
     if let Some(id) = ids.country {
         places.country = geo::queries::find_country(db, id).await?;
@@ -77,7 +77,7 @@ async fn find_places(db: &DatabaseConnection, ids: PlaceIds) -> Result<FoundPlac
 
 /// Loads the places of a page of addresses: one `IN` query per level, whatever the page size.
 pub async fn places_of(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     addresses: &[Address],
 ) -> Result<PlacesByIds, DbErr> {
     let ids = |pick: fn(&AddressDetails) -> Option<i64>| {
@@ -101,7 +101,7 @@ pub async fn places_of(
 
 /// One page of the customer's book, the primary first, then newest first.
 pub async fn list_page(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     settings: &Settings,
     owner: &Customer,
     request: &ListRequest,
@@ -136,10 +136,10 @@ pub async fn add_address(
     form: AddressForm,
     now: DateTime<Utc>,
 ) -> Result<Address, ApiError> {
-    let places = find_places(db.reader(), form.place_ids(None)).await?;
+    let places = find_places(db.read(), form.place_ids(None)).await?;
     let change = form.parse(None, Mode::Full, &rules(settings, owner), &places)?;
     // Counting and inserting in one transaction keeps "first address" and the limit honest.
-    let transaction = db.writer().begin().await?;
+    let transaction = db.write().await?;
     accounts::queries::lock_customer(&transaction, owner.id).await?;
     let count = queries::count_addresses(&transaction, owner.id).await?;
     let limit = settings.address_limit_per_customer;
@@ -182,11 +182,15 @@ pub async fn change_address(
     mode: Mode,
     now: DateTime<Utc>,
 ) -> Result<Address, ApiError> {
-    let current = queries::find_address(db.reader(), owner.id, id)
+    // The address is found, and its ownership checked, in the transaction that changes it: a
+    // delete in between cannot leave the change applied to a deleted address.
+    let transaction = db.write().await?;
+    accounts::queries::lock_customer(&transaction, owner.id).await?;
+    let current = queries::find_address(&transaction, owner.id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
     let places = if form.needs_places(mode) {
-        find_places(db.reader(), form.place_ids(Some(&current.details))).await?
+        find_places(&transaction, form.place_ids(Some(&current.details))).await?
     } else {
         FoundPlaces::default()
     };
@@ -196,8 +200,6 @@ pub async fn change_address(
         &rules(settings, owner),
         &places,
     )?;
-    let transaction = db.writer().begin().await?;
-    accounts::queries::lock_customer(&transaction, owner.id).await?;
     let mut address = queries::update_address(&transaction, id, &change.details, now).await?;
     for kind in DefaultKind::ALL {
         let Some(is_default) = change.defaults.of(kind) else {
@@ -217,12 +219,12 @@ pub async fn change_address(
 /// address in the same transaction.
 #[tracing::instrument(skip_all, fields(customer = owner.id, address = id))]
 pub async fn remove_address(
-    db: &Writer,
+    db: &Database,
     owner: &Customer,
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    let transaction = db.begin().await?;
+    let transaction = db.write().await?;
     accounts::queries::lock_customer(&transaction, owner.id).await?;
     let address = queries::find_address(&transaction, owner.id, id)
         .await?

@@ -24,7 +24,7 @@ pub async fn list_addresses(
     CurrentUser(customer): CurrentUser,
     request: ListRequest,
 ) -> Result<Json<Page<AddressView>>, ListError> {
-    let page = super::list_page(state.db.reader(), &state.settings, &customer, &request).await?;
+    let page = super::list_page(state.db.read(), &state.settings, &customer, &request).await?;
     Ok(Json(page.map(|address| AddressView::from(&address))))
 }
 
@@ -41,8 +41,8 @@ pub async fn list_detailed_addresses(
     CurrentUser(customer): CurrentUser,
     request: ListRequest,
 ) -> Result<Json<Page<DetailedAddressView>>, ListError> {
-    let page = super::list_page(state.db.reader(), &state.settings, &customer, &request).await?;
-    let places = places_of(state.db.reader(), &page.results).await?;
+    let page = super::list_page(state.db.read(), &state.settings, &customer, &request).await?;
+    let places = places_of(state.db.read(), &page.results).await?;
     Ok(Json(page.map(|address| {
         DetailedAddressView::new(&address, &places, &customer)
     })))
@@ -87,7 +87,7 @@ pub async fn get_address(
     CurrentUser(customer): CurrentUser,
     PathPk(pk): PathPk,
 ) -> Result<Json<AddressView>, ApiError> {
-    let address = queries::find_address(state.db.reader(), customer.id, pk)
+    let address = queries::find_address(state.db.read(), customer.id, pk)
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(Json(AddressView::from(&address)))
@@ -169,6 +169,6 @@ pub async fn delete_address(
     CurrentUser(customer): CurrentUser,
     PathPk(pk): PathPk,
 ) -> Result<StatusCode, ApiError> {
-    super::remove_address(state.db.writer(), &customer, pk, state.clock.now()).await?;
+    super::remove_address(&state.db, &customer, pk, state.clock.now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,27 +4,32 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection};
+use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbErr};
 use sea_orm_migration::MigratorTrait;
 use secrecy::ExposeSecret;
 
 use crate::{config::DatabaseUrl, migrations::Migrator};
 
-pub mod group_commit;
 mod held;
+mod reader;
 mod writer;
 
-pub use writer::{Writer, WriterTransaction};
+pub use reader::Reader;
+pub use writer::WriteTransaction;
+use writer::Writer;
 
-/// Where queries go. SQLite allows one writer at a time: concurrent writers on a pool of
-/// connections wait in SQLite's busy handler, which sleeps in whole milliseconds, and a deferred
-/// transaction that reads before writing fails outright with `SQLITE_BUSY_SNAPSHOT` when another
-/// connection wrote in between. So on SQLite every write goes through one connection, taken in
-/// turn without sleeping, while reads use a pool of read-only connections beside it (WAL).
-/// On PostgreSQL both are the same pool.
+/// Where queries go: an area asks for [`Self::read`] or for a [`Self::write`] transaction, and
+/// never picks a connection itself, so what runs on one backend runs on the other.
+///
+/// SQLite allows one writer at a time: concurrent writers on a pool of connections wait in
+/// SQLite's busy handler, which sleeps in whole milliseconds, and a deferred transaction that
+/// reads before writing fails outright with `SQLITE_BUSY_SNAPSHOT` when another connection wrote
+/// in between. So on SQLite every write transaction runs on one connection, taken in turn without
+/// sleeping, while reads use a pool of read-only connections beside it (WAL). On PostgreSQL both
+/// come from the same pool.
 #[derive(Clone, Debug)]
 pub struct Database {
-    reader: DatabaseConnection,
+    reader: Reader,
     writer: Writer,
     /// SQLite only: a connection that copies the log into the database file beside the writer
     /// (see [`Self::checkpoint`]).
@@ -32,14 +37,17 @@ pub struct Database {
 }
 
 impl Database {
-    /// For reads outside a write: fails on SQLite if asked to write.
-    pub fn reader(&self) -> &DatabaseConnection {
+    /// For reads outside a write transaction; refuses writes on every backend.
+    pub fn read(&self) -> &Reader {
         &self.reader
     }
 
-    /// For writes, and transactions that read what they are about to change.
-    pub fn writer(&self) -> &Writer {
-        &self.writer
+    /// Starts a write transaction: committed by [`WriteTransaction::commit`], rolled back when
+    /// dropped without it. On SQLite it takes the database's write lock at once (`BEGIN
+    /// IMMEDIATE`), so what it reads cannot be outdated by the time it writes; on PostgreSQL, lock
+    /// the rows it reads to change (`SELECT … FOR UPDATE`).
+    pub async fn write(&self) -> Result<WriteTransaction, DbErr> {
+        self.writer.begin().await
     }
 
     /// On SQLite, copies the write-ahead log into the database file so the log can start over.
@@ -51,7 +59,7 @@ impl Database {
     /// takes no lock a writer needs); run on the writer, that copy held every write back for
     /// 20–35 ms each second. The writer's own pass then copies only what was written meanwhile:
     /// under steady writes the log can start over only after a checkpoint that no write raced.
-    pub async fn checkpoint(&self) -> Result<(), sea_orm::DbErr> {
+    pub async fn checkpoint(&self) -> Result<(), DbErr> {
         if let Some(checkpointer) = &self.checkpointer {
             const PASSIVE: &str = "PRAGMA wal_checkpoint(PASSIVE)";
             checkpointer.execute_unprepared(PASSIVE).await?;
@@ -61,7 +69,7 @@ impl Database {
     }
 
     /// Checks that both connections answer.
-    pub async fn ping(&self) -> Result<(), sea_orm::DbErr> {
+    pub async fn ping(&self) -> Result<(), DbErr> {
         self.writer.ping().await?;
         self.reader.ping().await
     }
@@ -88,12 +96,12 @@ pub async fn connect_and_migrate(url: &DatabaseUrl) -> anyhow::Result<Database> 
                 .await
                 .context("closing the SQLite migration pool")?;
             (
-                connect(url, Role::Reader).await?,
+                Reader::new(connect(url, Role::Reader).await?),
                 Writer::Sqlite(writer::SqliteWriter::new(connection)),
                 Some(connect(url, Role::Checkpointer).await?),
             )
         }
-        DatabaseUrl::Postgres(_) => (pool.clone(), Writer::Pool(pool), None),
+        DatabaseUrl::Postgres(_) => (Reader::new(pool.clone()), Writer::Pool(pool), None),
     };
     Ok(Database {
         reader,
@@ -200,7 +208,7 @@ mod tests {
     /// Frames in the log and frames copied to the database file, as a passive checkpoint reports.
     async fn log_frames(db: &Database) -> i64 {
         let row = db
-            .writer()
+            .writer
             .query_one_raw(Statement::from_string(
                 DbBackend::Sqlite,
                 "PRAGMA wal_checkpoint(PASSIVE)",
@@ -216,7 +224,7 @@ mod tests {
         let directory = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", directory.path().join("wal.db").display());
         let db = connect_and_migrate(&url.parse().unwrap()).await.unwrap();
-        let writer = db.writer();
+        let writer = &db.writer;
         writer
             .execute_unprepared("CREATE TABLE counter (id INTEGER PRIMARY KEY, value INTEGER)")
             .await

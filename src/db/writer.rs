@@ -21,7 +21,7 @@ pub enum Writer {
 
 /// A transaction on the [`Writer`]: committed by [`Self::commit`], rolled back when dropped
 /// without it (an error, or a request that went away).
-pub enum WriterTransaction {
+pub enum WriteTransaction {
     /// On PostgreSQL.
     Pool(DatabaseTransaction),
     /// On SQLite: holds the writer until it ends.
@@ -31,10 +31,10 @@ pub enum WriterTransaction {
 impl Writer {
     /// Starts a transaction; on SQLite it takes the database's write lock at once (`BEGIN
     /// IMMEDIATE`), so that a read inside it cannot be outdated by the time it writes.
-    pub async fn begin(&self) -> Result<WriterTransaction, DbErr> {
+    pub async fn begin(&self) -> Result<WriteTransaction, DbErr> {
         match self {
-            Self::Pool(pool) => pool.begin().await.map(WriterTransaction::Pool),
-            Self::Sqlite(writer) => writer.begin().await.map(WriterTransaction::Sqlite),
+            Self::Pool(pool) => pool.begin().await.map(WriteTransaction::Pool),
+            Self::Sqlite(writer) => writer.begin().await.map(WriteTransaction::Sqlite),
         }
     }
 
@@ -47,7 +47,7 @@ impl Writer {
     }
 }
 
-impl WriterTransaction {
+impl WriteTransaction {
     /// Makes the transaction's writes permanent.
     pub async fn commit(self) -> Result<(), DbErr> {
         match self {
@@ -182,7 +182,7 @@ held::sqlite_connection!(SqliteWriter, writer => &mut writer.lock().await?.conne
 held::sqlite_connection!(SqliteTransaction, transaction => &mut *transaction.connection().await?);
 
 held::delegate_connection!(Writer);
-held::delegate_connection!(WriterTransaction);
+held::delegate_connection!(WriteTransaction);
 
 #[cfg(test)]
 mod tests {
@@ -197,7 +197,7 @@ mod tests {
         let db = super::super::connect_and_migrate(&url.parse().unwrap())
             .await
             .unwrap();
-        let writer = db.writer().clone();
+        let writer = db.writer.clone();
         writer
             .execute_unprepared("CREATE TABLE t (name TEXT PRIMARY KEY)")
             .await

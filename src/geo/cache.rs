@@ -1,7 +1,6 @@
 //! The lookups' in-memory copy of every active place. Geography changes only through
-//! `storefront geo import`, so the lists are served from memory: an import in this process
-//! invalidates the copy at once, and an import run as a separate command reaches a running
-//! server when the copy ages out ([`MAX_AGE`]).
+//! `storefront geo import`, a command of its own, so the lists are served from memory: an import
+//! reaches a running server when the copy ages out ([`MAX_AGE`]).
 
 use std::{
     collections::HashMap,
@@ -51,13 +50,6 @@ impl GeoCache {
             *current = Some((Instant::now(), places.clone()));
         }
         Ok(places)
-    }
-
-    /// Forgets the copy (after an import), so the next lookup reads the database.
-    pub fn invalidate(&self) {
-        if let Ok(mut current) = self.current.write() {
-            *current = None;
-        }
     }
 
     fn fresh(&self) -> Option<Arc<Places>> {

@@ -110,14 +110,13 @@ pub struct ImportRow {
 pub async fn run(database_url: &DatabaseUrl, file: &Path) -> anyhow::Result<()> {
     let rows = read_file(file)?;
     let connection = db::connect_and_migrate(database_url).await?;
-    let report = import_rows(connection.writer(), rows).await?;
+    let report = import_rows(&connection, rows).await?;
     println!("{report}");
     Ok(())
 }
 
-/// Reads, checks and imports a file. A running server's lookups cache must be told
-/// ([`super::GeoCache::invalidate`]) when the import runs in its process.
-pub async fn import_file(db: &db::Writer, file: &Path) -> Result<ImportReport, ImportError> {
+/// Reads, checks and imports a file.
+pub async fn import_file(db: &db::Database, file: &Path) -> Result<ImportReport, ImportError> {
     let rows = read_file(file)?;
     import_rows(db, rows).await
 }
@@ -391,10 +390,10 @@ type DistrictKey = (i64, String, String, String);
 
 /// Applies checked rows in one transaction.
 pub async fn import_rows(
-    db: &db::Writer,
+    db: &db::Database,
     rows: Vec<ImportRow>,
 ) -> Result<ImportReport, ImportError> {
-    let country_ids = queries::country_ids_by_code(db).await?;
+    let country_ids = queries::country_ids_by_code(db.read()).await?;
     let mut cities: BTreeMap<CityKey, Wanted> = BTreeMap::new();
     let mut townships: BTreeMap<TownshipKey, Wanted> = BTreeMap::new();
     let mut districts: BTreeMap<DistrictKey, Wanted> = BTreeMap::new();
@@ -427,7 +426,7 @@ pub async fn import_rows(
         }
     }
 
-    let transaction = db.begin().await?;
+    let transaction = db.write().await?;
     let mut report = ImportReport::default();
 
     let country_list: Vec<i64> = dedup(cities.keys().map(|(country, _)| *country));

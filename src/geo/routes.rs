@@ -62,7 +62,7 @@ fn keeps_places_without_retail_store(params: &QueryParams) -> Result<bool, ApiEr
 }
 
 async fn places(state: &AppState) -> Result<std::sync::Arc<Places>, ApiError> {
-    Ok(state.geo.places(state.db.reader()).await?)
+    Ok(state.geo.places(state.db.read()).await?)
 }
 
 /// Active countries, everything in one page unless `limit`/`page_size` is sent.

@@ -16,6 +16,7 @@ use super::{ErrorDetail, FieldErrors};
         (name = "accounts", description = "Registration, login, logout, current user, profile"),
         (name = "addresses", description = "The customer's address book"),
         (name = "geography", description = "Countries, cities, townships and districts (public)"),
+        (name = "languages", description = "The visitor's language choice"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

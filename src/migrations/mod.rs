@@ -10,6 +10,7 @@ mod m0002_sessions;
 mod m0003_geography;
 mod m0004_addresses;
 mod m0005_default_billing_address;
+mod m0006_user_version;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_geography::Migration),
             Box::new(m0004_addresses::Migration),
             Box::new(m0005_default_billing_address::Migration),
+            Box::new(m0006_user_version::Migration),
         ]
     }
 }

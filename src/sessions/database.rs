@@ -52,7 +52,7 @@ impl DatabaseStore {
 impl SessionStore for DatabaseStore {
     async fn load(&self, id: &StorageId) -> anyhow::Result<Option<SessionRecord>> {
         let Some(row) = entity::Entity::find_by_id(id.as_ref())
-            .one(self.db.reader())
+            .one(self.db.read())
             .await?
         else {
             return Ok(None);
@@ -70,32 +70,36 @@ impl SessionStore for DatabaseStore {
             data: Set(serde_json::to_string(&record.data)?),
             expires_at: Set(record.expires_at),
         };
+        let transaction = self.db.write().await?;
         entity::Entity::insert(row)
             .on_conflict(
                 OnConflict::column(entity::Column::Id)
                     .update_columns([entity::Column::Data, entity::Column::ExpiresAt])
                     .to_owned(),
             )
-            .exec(self.db.writer())
+            .exec(&transaction)
             .await
             .context("saving a session")?;
-        Ok(())
+        Ok(transaction.commit().await?)
     }
 
     async fn delete(&self, id: &StorageId) -> anyhow::Result<()> {
+        let transaction = self.db.write().await?;
         entity::Entity::delete_by_id(id.as_ref())
-            .exec(self.db.writer())
+            .exec(&transaction)
             .await
             .context("deleting a session")?;
-        Ok(())
+        Ok(transaction.commit().await?)
     }
 
     async fn purge_expired(&self, now: DateTime<Utc>) -> anyhow::Result<u64> {
+        let transaction = self.db.write().await?;
         let result = entity::Entity::delete_many()
             .filter(entity::Column::ExpiresAt.lt(now))
-            .exec(self.db.writer())
+            .exec(&transaction)
             .await
             .context("purging expired sessions")?;
+        transaction.commit().await?;
         Ok(result.rows_affected)
     }
 }

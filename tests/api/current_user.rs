@@ -89,12 +89,8 @@ async fn without_a_session_current_user_is_401_and_creates_no_session() {
 #[tokio::test]
 async fn a_guest_session_is_not_a_login() {
     let app = spawn_app().await;
-    app.client
-        .post(app.url("/users/login/"))
-        .json(&json!({"email": "x@example.com", "password": "Wrong-pass-1"}))
-        .send()
-        .await
-        .unwrap();
+    app.fetch_csrf_token().await;
+    app.choose_language("en").await;
     assert!(app.session_key().is_some());
 
     assert_eq!(app.current_user().await.status(), StatusCode::UNAUTHORIZED);
@@ -105,9 +101,9 @@ async fn a_password_changed_elsewhere_ends_the_session() {
     let app = spawn_app_with_no_cache().await;
     let customer = app.logged_in_customer().await;
     use sea_orm::ConnectionTrait;
-    app.state
-        .db
-        .writer()
+    app.database
+        .connect()
+        .await
         .execute_unprepared(&format!(
             "UPDATE users SET password = 'changed' WHERE email_lower = '{}'",
             customer.email

@@ -140,7 +140,7 @@ async fn concurrent_changes_answer_each_with_its_own_change_and_the_last_one_sta
     }
     let stored = json_body(app.current_user().await).await;
     let customer_id = stored["pk"].as_i64().unwrap();
-    let row = storefront::accounts::queries::find_by_id(app.state.db.reader(), customer_id)
+    let row = storefront::accounts::queries::find_by_id(app.state.db.read(), customer_id)
         .await
         .unwrap()
         .unwrap();
@@ -153,67 +153,4 @@ async fn concurrent_changes_answer_each_with_its_own_change_and_the_last_one_sta
         answers.iter().any(|answer| names(answer) == names(&stored)),
         "the stored profile is what the last update answered"
     );
-}
-
-#[tokio::test]
-async fn a_batch_of_updates_is_applied_in_order_as_if_one_after_another() {
-    use storefront::accounts::{
-        ProfileChange,
-        queries::{ProfileUpdate, apply_profile_updates},
-    };
-    let app = spawn_app().await;
-    app.logged_in_customer().await;
-    let id = json_body(app.current_user().await).await["pk"]
-        .as_i64()
-        .unwrap();
-    let update = |first: Option<&str>, last: Option<&str>| ProfileUpdate {
-        customer_id: id,
-        change: ProfileChange {
-            first_name: first.map(str::to_owned),
-            last_name: last.map(str::to_owned),
-            ..Default::default()
-        },
-        at: chrono::Utc::now(),
-    };
-    let names = |customer: &Option<storefront::accounts::Customer>| {
-        let customer = customer.as_ref().expect("the customer exists");
-        (customer.first_name.clone(), customer.last_name.clone())
-    };
-    let db = app.state.db.writer();
-
-    // The second update sets a name the first did not: the first still shows the old one.
-    let results =
-        apply_profile_updates(db, &[update(Some("Ann"), None), update(None, Some("Roe"))])
-            .await
-            .unwrap();
-    assert_eq!(names(&results[0]), ("Ann".into(), "Doe".into()));
-    assert_eq!(names(&results[1]), ("Ann".into(), "Roe".into()));
-
-    // Every name a later update sets was set before: one write, the same answers.
-    let results = apply_profile_updates(
-        db,
-        &[
-            update(Some("Bea"), Some("Smith")),
-            update(None, Some("Ray")),
-        ],
-    )
-    .await
-    .unwrap();
-    assert_eq!(names(&results[0]), ("Bea".into(), "Smith".into()));
-    assert_eq!(names(&results[1]), ("Bea".into(), "Ray".into()));
-
-    // A customer that is gone gets no answer, and does not stop the others.
-    let mut gone = update(Some("Nobody"), None);
-    gone.customer_id = id + 1000;
-    let results = apply_profile_updates(db, &[gone, update(Some("Cy"), None)])
-        .await
-        .unwrap();
-    assert!(results[0].is_none());
-    assert_eq!(names(&results[1]), ("Cy".into(), "Ray".into()));
-
-    let row = storefront::accounts::queries::find_by_id(app.state.db.reader(), id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!((row.first_name, row.last_name), ("Cy".into(), "Ray".into()));
 }

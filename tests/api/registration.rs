@@ -171,12 +171,8 @@ async fn the_allauth_password_pair_must_match() {
 #[tokio::test]
 async fn registration_keeps_the_guest_session_data_under_a_new_key() {
     let app = spawn_app().await;
-    app.client
-        .post(app.url("/users/login/"))
-        .json(&json!({"email": "x@example.com", "password": "Wrong-pass-1"}))
-        .send()
-        .await
-        .unwrap();
+    app.fetch_csrf_token().await;
+    app.choose_language("en").await;
     let guest_key = app.session_key().unwrap();
 
     app.register(&Customer::generate()).await;

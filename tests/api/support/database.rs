@@ -79,6 +79,18 @@ impl Drop for TestDatabase {
                     .unwrap();
                 runtime.block_on(async {
                     if let Ok(connection) = Database::connect(&server_url).await {
+                        // The test's app is frozen with its runtime while this drop runs, maybe
+                        // in the middle of a transaction (its session purge, say) whose locks the
+                        // drop would wait for forever: end the connections holding locks in the
+                        // schema, which only this test's app uses.
+                        let _ = connection
+                            .execute_unprepared(&format!(
+                                "SELECT pg_terminate_backend(locks.pid) FROM pg_locks locks \
+                                 JOIN pg_class class ON class.oid = locks.relation \
+                                 JOIN pg_namespace namespace ON namespace.oid = class.relnamespace \
+                                 WHERE namespace.nspname = '{schema}' AND locks.pid <> pg_backend_pid()"
+                            ))
+                            .await;
                         let _ = connection
                             .execute_unprepared(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
                             .await;

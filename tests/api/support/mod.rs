@@ -233,6 +233,16 @@ impl TestApp {
         customer
     }
 
+    /// `POST /i18n/setlang/` as the proxy sends it (urlencoded); a visitor without a session gets
+    /// a guest session holding the choice.
+    pub async fn choose_language(&self, code: &str) -> Response {
+        self.request(Method::POST, "/i18n/setlang/")
+            .form(&[("language", code)])
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn current_user(&self) -> Response {
         self.get("/current_user/").await
     }
