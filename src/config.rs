@@ -315,16 +315,6 @@ fn parse_log_filter(value: &str) -> Result<String, String> {
 /// The settings handlers read, derived once from [`Config`].
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Session cookie name.
-    pub session_cookie_name: String,
-    /// Session lifetime.
-    pub session_cookie_age: Duration,
-    /// Whether cookies get `Secure`.
-    pub session_cookie_secure: bool,
-    /// Extra origins trusted by the CSRF check.
-    pub csrf_trusted_origins: TrustedOrigins,
-    /// Whether tokenless login/registration/logout are refused.
-    pub csrf_strict: bool,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
     /// Most addresses one customer may keep.
@@ -340,11 +330,6 @@ pub struct Settings {
 impl From<&Config> for Settings {
     fn from(config: &Config) -> Self {
         Self {
-            session_cookie_name: config.session_cookie_name.clone(),
-            session_cookie_age: config.session_cookie_age,
-            session_cookie_secure: config.session_cookie_secure,
-            csrf_trusted_origins: config.csrf_trusted_origins.clone(),
-            csrf_strict: config.csrf_strict,
             max_body_bytes: config.storefront_max_body_bytes,
             address_limit_per_customer: config.address_limit_per_customer,
             address_phone_min_length: config.address_phone_min_length,

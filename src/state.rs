@@ -12,6 +12,7 @@ use crate::{
     config::Settings,
     db::Database,
     geo::GeoCache,
+    http::{BodyLimit, csrf::CsrfSettings},
     sessions::SessionManager,
 };
 
@@ -46,12 +47,20 @@ pub struct Services {
     pub hasher: Arc<PasswordHasher>,
     /// Settings parsed from the configuration.
     pub settings: Arc<Settings>,
+    /// What the CSRF check needs of the configuration.
+    pub csrf: CsrfSettings,
     /// The clock (tests move it).
     pub clock: Clock,
     /// Renders the Prometheus metrics.
     pub metrics: PrometheusHandle,
     /// The geography lookups' in-memory copy.
     pub geo: GeoCache,
+}
+
+impl FromRef<AppState> for BodyLimit {
+    fn from_ref(state: &AppState) -> Self {
+        BodyLimit(state.settings.max_body_bytes)
+    }
 }
 
 impl FromRef<AppState> for SessionManager {

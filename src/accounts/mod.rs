@@ -11,6 +11,7 @@ mod types;
 
 use std::{sync::Arc, time::Duration};
 
+use axum::{extract::FromRequestParts, http::request::Parts};
 use serde_json::Value;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -104,6 +105,22 @@ async fn update_profile(
     let updated = queries::update_profile(&transaction, id, change, state.clock.now()).await?;
     transaction.commit().await?;
     Ok(updated.map(|customer| state.customers.remember(customer)))
+}
+
+/// The logged-in customer of this request; 401 when the session has none (or it is no longer
+/// valid: expired, logged out, password changed elsewhere, account disabled).
+pub struct CurrentCustomer(pub Arc<Customer>);
+
+impl FromRequestParts<AppState> for CurrentCustomer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let session = Session::from_request_parts(parts, state).await?;
+        match authenticated_customer(state, &session).await? {
+            Some(customer) => Ok(Self(customer)),
+            None => Err(ApiError::Unauthenticated),
+        }
+    }
 }
 
 /// The customer logged in on this session, if the login is still valid: the account exists and

@@ -9,6 +9,7 @@ use axum::{
 use serde_json::json;
 
 use super::{
+    CurrentCustomer,
     passwords::Verification,
     queries,
     types::{
@@ -18,7 +19,7 @@ use super::{
 };
 use crate::{
     http::{
-        ApiError, CurrentUser, ErrorDetail, FieldErrors, Payload,
+        ApiError, ErrorDetail, FieldErrors, Payload,
         csrf::{CsrfCheck, new_token, token_cookie},
     },
     sessions::Session,
@@ -167,7 +168,7 @@ fn logout_form() -> Response {
         (status = 200, description = "The customer", body = CurrentUserView),
         (status = 401, description = "Not logged in", body = ErrorDetail),
     ))]
-pub async fn get_current_user(CurrentUser(customer): CurrentUser) -> Response {
+pub async fn get_current_user(CurrentCustomer(customer): CurrentCustomer) -> Response {
     (
         [(
             header::CONTENT_TYPE,
@@ -184,7 +185,7 @@ pub async fn get_current_user(CurrentUser(customer): CurrentUser) -> Response {
         (status = 200, description = "The profile", body = ProfileView),
         (status = 401, description = "Not logged in", body = ErrorDetail),
     ))]
-pub async fn get_profile(CurrentUser(customer): CurrentUser) -> Json<ProfileView> {
+pub async fn get_profile(CurrentCustomer(customer): CurrentCustomer) -> Json<ProfileView> {
     Json(ProfileView::from(customer.as_ref()))
 }
 
@@ -199,7 +200,7 @@ pub async fn get_profile(CurrentUser(customer): CurrentUser) -> Json<ProfileView
     ))]
 pub async fn update_profile(
     State(state): State<AppState>,
-    CurrentUser(customer): CurrentUser,
+    CurrentCustomer(customer): CurrentCustomer,
     Payload(form): Payload<ProfileForm>,
 ) -> Result<Json<ProfileView>, ApiError> {
     let change = form.parse(state.clock.now().date_naive())?;
@@ -220,7 +221,7 @@ pub async fn update_profile(
     ))]
 pub async fn replace_profile(
     state: State<AppState>,
-    user: CurrentUser,
+    user: CurrentCustomer,
     form: Payload<ProfileForm>,
 ) -> Result<Json<ProfileView>, ApiError> {
     update_profile(state, user, form).await
@@ -239,7 +240,7 @@ pub async fn replace_profile(
 pub async fn change_password(
     State(state): State<AppState>,
     session: Session,
-    CurrentUser(customer): CurrentUser,
+    CurrentCustomer(customer): CurrentCustomer,
     Payload(form): Payload<PasswordChangeForm>,
 ) -> Result<Json<ErrorDetail>, ApiError> {
     let change = form.parse()?;

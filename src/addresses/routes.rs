@@ -1,12 +1,13 @@
-//! Handlers of the address book. Every one needs a logged-in customer ([`CurrentUser`]: 401
+//! Handlers of the address book. Every one needs a logged-in customer ([`CurrentCustomer`]: 401
 //! for guests) and touches only that customer's addresses.
 
 use axum::{Json, extract::State, http::StatusCode};
 
 use super::{AddressForm, AddressView, DetailedAddressView, Mode, places_of, queries};
 use crate::{
+    accounts::CurrentCustomer,
     geo::listing::{ListError, ListRequest, Page, PageParams, PathPk},
-    http::{ApiError, CurrentUser, ErrorDetail, FieldErrors, Payload},
+    http::{ApiError, ErrorDetail, FieldErrors, Payload},
     state::AppState,
 };
 
@@ -21,7 +22,7 @@ use crate::{
     ))]
 pub async fn list_addresses(
     State(state): State<AppState>,
-    CurrentUser(customer): CurrentUser,
+    CurrentCustomer(customer): CurrentCustomer,
     request: ListRequest,
 ) -> Result<Json<Page<AddressView>>, ListError> {
     let page = super::list_page(state.db.read(), &state.settings, &customer, &request).await?;
@@ -38,7 +39,7 @@ pub async fn list_addresses(
     ))]
 pub async fn list_detailed_addresses(
     State(state): State<AppState>,
-    CurrentUser(customer): CurrentUser,
+    CurrentCustomer(customer): CurrentCustomer,
     request: ListRequest,
 ) -> Result<Json<Page<DetailedAddressView>>, ListError> {
     let page = super::list_page(state.db.read(), &state.settings, &customer, &request).await?;
@@ -60,7 +61,7 @@ pub async fn list_detailed_addresses(
     ))]
 pub async fn create_address(
     State(state): State<AppState>,
-    CurrentUser(customer): CurrentUser,
+    CurrentCustomer(customer): CurrentCustomer,
     Payload(form): Payload<AddressForm>,
 ) -> Result<(StatusCode, Json<AddressView>), ApiError> {
     let address = super::add_address(
@@ -84,7 +85,7 @@ pub async fn create_address(
     ))]
 pub async fn get_address(
     State(state): State<AppState>,
-    CurrentUser(customer): CurrentUser,
+    CurrentCustomer(customer): CurrentCustomer,
     PathPk(pk): PathPk,
 ) -> Result<Json<AddressView>, ApiError> {
     let address = queries::find_address(state.db.read(), customer.id, pk)
@@ -107,7 +108,7 @@ pub async fn get_address(
     ))]
 pub async fn update_address(
     State(state): State<AppState>,
-    CurrentUser(customer): CurrentUser,
+    CurrentCustomer(customer): CurrentCustomer,
     PathPk(pk): PathPk,
     Payload(form): Payload<AddressForm>,
 ) -> Result<Json<AddressView>, ApiError> {
@@ -137,7 +138,7 @@ pub async fn update_address(
     ))]
 pub async fn replace_address(
     State(state): State<AppState>,
-    CurrentUser(customer): CurrentUser,
+    CurrentCustomer(customer): CurrentCustomer,
     PathPk(pk): PathPk,
     Payload(form): Payload<AddressForm>,
 ) -> Result<Json<AddressView>, ApiError> {
@@ -166,7 +167,7 @@ pub async fn replace_address(
     ))]
 pub async fn delete_address(
     State(state): State<AppState>,
-    CurrentUser(customer): CurrentUser,
+    CurrentCustomer(customer): CurrentCustomer,
     PathPk(pk): PathPk,
 ) -> Result<StatusCode, ApiError> {
     super::remove_address(&state.db, &customer, pk, state.clock.now()).await?;

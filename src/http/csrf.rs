@@ -20,10 +20,9 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    ApiError, CsrfFailure, cookies,
+    ApiError, BodyLimit, CsrfFailure, cookies,
     extract::{BodyFormat, ParsedBody, parse_body, read_body},
 };
-use crate::state::AppState;
 
 /// Cookie holding the CSRF token; the browser's script reads it, so it is never HttpOnly.
 pub const CSRF_COOKIE: &str = "csrftoken";
@@ -48,8 +47,19 @@ pub enum CsrfCheck {
     TokenlessServerCall,
 }
 
+/// What the check needs of the configuration.
+#[derive(Debug, Clone)]
+pub struct CsrfSettings {
+    /// Origins allowed in `Origin`/`Referer` besides the host (`CSRF_TRUSTED_ORIGINS`).
+    pub trusted_origins: Vec<String>,
+    /// Whether tokenless server calls are refused too (`CSRF_STRICT`).
+    pub strict: bool,
+    /// The largest body read when looking for the form field.
+    pub body_limit: BodyLimit,
+}
+
 /// Routes of this module: `GET /csrf_token/`.
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router<S: Clone + Send + Sync + 'static>() -> OpenApiRouter<S> {
     OpenApiRouter::new().routes(routes!(get_csrf_token))
 }
 
@@ -102,33 +112,32 @@ pub fn new_token() -> String {
 /// token when it shows no sign of a browser (no `Origin`, no `Sec-Fetch-Site`), because the
 /// storefront's server calls them directly; a browser's cross-site post always carries those
 /// headers, so login CSRF stays closed. `CSRF_STRICT` removes the exception.
-pub async fn verify(state: &AppState, mut request: Request) -> Result<Request, ApiError> {
-    let outcome = check(state, &mut request).await?;
+pub async fn verify(settings: &CsrfSettings, mut request: Request) -> Result<Request, ApiError> {
+    let outcome = check(settings, &mut request).await?;
     if outcome != CsrfCheck::NotRequired {
         request.extensions_mut().insert(outcome);
     }
     Ok(request)
 }
 
-async fn check(state: &AppState, request: &mut Request) -> Result<CsrfCheck, ApiError> {
+async fn check(settings: &CsrfSettings, request: &mut Request) -> Result<CsrfCheck, ApiError> {
     if matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
     ) {
         return Ok(CsrfCheck::NotRequired);
     }
-    let settings = &state.settings;
-    check_origin(request.headers(), &settings.csrf_trusted_origins.0)?;
+    check_origin(request.headers(), &settings.trusted_origins)?;
 
     let candidate = match header_token(request.headers()) {
         Some(token) => Some(token),
-        None => form_token(request, settings.max_body_bytes).await?,
+        None => form_token(request, settings.body_limit.0).await?,
     };
     let Some(candidate) = candidate else {
         let headers = request.headers();
         let from_a_server =
             !headers.contains_key(header::ORIGIN) && !headers.contains_key("sec-fetch-site");
-        if !settings.csrf_strict
+        if !settings.strict
             && from_a_server
             && TOKENLESS_SERVER_CALLS.contains(&request.uri().path())
         {

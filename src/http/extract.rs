@@ -1,17 +1,16 @@
-//! Extractors: [`Payload`] reads a body in any format the client sends (JSON, JSON as
-//! text/plain, urlencoded, multipart) into the same form type; [`CurrentUser`] carries identity.
-//! Rejections are [`ApiError`]s with the documented bodies, never axum's plain-text defaults.
+//! [`Payload`] reads a body in any format the client sends (JSON, JSON as text/plain,
+//! urlencoded, multipart) into the same form type. Rejections are [`ApiError`]s with the
+//! documented bodies, never axum's plain-text defaults.
 
 use axum::{
     body::{Body, Bytes},
-    extract::{FromRequest, FromRequestParts, Request},
-    http::{HeaderMap, header, request::Parts},
+    extract::{FromRef, FromRequest, Request},
+    http::{HeaderMap, header},
 };
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::{ApiError, FieldErrors, error::NON_FIELD_ERRORS};
-use crate::{accounts, sessions::Session, state::AppState};
 
 /// A request body parsed into `T`. Every format becomes a JSON object first, so one form type
 /// (with the lenient field deserializers of [`super::lenient`]) serves them all.
@@ -21,16 +20,26 @@ pub struct Payload<T>(pub T);
 #[derive(Clone)]
 pub struct ParsedBody(pub Map<String, Value>);
 
-impl<T: DeserializeOwned> FromRequest<AppState> for Payload<T> {
+/// The largest request body read, in bytes (`STOREFRONT_MAX_BODY_BYTES`).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+impl<T, S> FromRequest<S> for Payload<T>
+where
+    T: DeserializeOwned,
+    BodyLimit: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = ApiError;
 
-    async fn from_request(mut request: Request, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request(mut request: Request, state: &S) -> Result<Self, ApiError> {
         let fields = match request.extensions_mut().remove::<ParsedBody>() {
             Some(ParsedBody(fields)) => fields,
             None => {
                 let format = BodyFormat::of(request.headers());
                 let (parts, body) = request.into_parts();
-                let bytes = read_body(&parts.headers, body, state.settings.max_body_bytes).await?;
+                let BodyLimit(limit) = BodyLimit::from_ref(state);
+                let bytes = read_body(&parts.headers, body, limit).await?;
                 parse_body(&format, &bytes).await?
             }
         };
@@ -211,20 +220,4 @@ fn describe_serde_error(message: &str) -> String {
         return format!("Incorrect type. Expected {expected}, but got {got}.");
     }
     message.to_owned()
-}
-
-/// The logged-in customer of this request; 401 when the session has none (or it is no longer
-/// valid: expired, logged out, password changed elsewhere, account disabled).
-pub struct CurrentUser(pub std::sync::Arc<accounts::Customer>);
-
-impl FromRequestParts<AppState> for CurrentUser {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let session = Session::from_request_parts(parts, state).await?;
-        match accounts::authenticated_customer(state, &session).await? {
-            Some(customer) => Ok(Self(customer)),
-            None => Err(ApiError::Unauthenticated),
-        }
-    }
 }

@@ -8,9 +8,8 @@ pub mod extract;
 pub mod lenient;
 pub mod openapi;
 pub mod paths;
-pub mod pipeline;
 
 pub use self::{
     error::{ApiError, CsrfFailure, ErrorDetail, FieldErrors},
-    extract::{CurrentUser, Payload},
+    extract::{BodyLimit, Payload},
 };

@@ -1,6 +1,14 @@
 //! The geography tree, `countries 1─* cities 1─* townships 1─* districts`, and its first data:
-//! ISO 3166-1 countries and their ISO 3166-2 subdivisions as cities (see `geo::iso`). Townships,
-//! districts and postcodes come later from `storefront geo import`.
+//! ISO 3166-1 countries and their ISO 3166-2 subdivisions as cities. Townships, districts and
+//! postcodes come later from `storefront geo import`.
+//!
+//! The data is frozen in `data/iso3166.tsv` (taken from the `rust_iso3166` crate, 0.2, when this
+//! migration was written) and `name_key` is copied here: a migration uses nothing of the live
+//! crate, so a database created today and one upgraded from an older release hold the same rows.
+//! The crate lists every ISO 3166-2 code of a country without parent links, so for the few
+//! countries the standard splits on two levels (France's regions and departments, ...) both
+//! levels are cities; where two subdivisions share a folded name only the first by code is in the
+//! file, because cities are unique by name within a country.
 //!
 //! Names are unique per parent through a folded `name_key` column (case, spacing and Turkish
 //! `ı`/`i` folded by the application), the same on both backends, which keeps imports
@@ -8,7 +16,51 @@
 
 use sea_orm_migration::{prelude::*, schema::*, sea_orm::ConnectionTrait};
 
-use crate::geo::{iso, name_key};
+/// Countries (`code<TAB>name`), each followed by its subdivisions (`<TAB>iso code<TAB>name`).
+const ISO_3166: &str = include_str!("data/iso3166.tsv");
+
+/// A country of the seed, with its subdivisions (ISO 3166-2 code, name).
+struct IsoCountry {
+    code: &'static str,
+    name: &'static str,
+    subdivisions: Vec<(&'static str, &'static str)>,
+}
+
+fn iso_countries() -> Vec<IsoCountry> {
+    let mut countries: Vec<IsoCountry> = Vec::new();
+    for line in ISO_3166.lines() {
+        match (line.strip_prefix('\t'), countries.last_mut()) {
+            (Some(subdivision), Some(country)) => {
+                if let Some(pair) = subdivision.split_once('\t') {
+                    country.subdivisions.push(pair);
+                }
+            }
+            _ => {
+                if let Some((code, name)) = line.split_once('\t') {
+                    countries.push(IsoCountry {
+                        code,
+                        name,
+                        subdivisions: Vec::new(),
+                    });
+                }
+            }
+        }
+    }
+    countries
+}
+
+/// The geography area's `name_key` as it was when this migration was written: whitespace runs
+/// collapsed, lower-cased, the dot of `İ` dropped and `ı` read as `i`.
+fn name_key(name: &str) -> String {
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+        .chars()
+        .filter(|c| *c != '\u{307}')
+        .map(|c| if c == 'ı' { 'i' } else { c })
+        .collect()
+}
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -218,7 +270,7 @@ fn values_error(error: sea_query::error::Error) -> DbErr {
 }
 
 async fn seed_iso_3166(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-    let countries = iso::countries();
+    let countries = iso_countries();
     for chunk in countries.chunks(SEED_CHUNK) {
         let mut insert = Query::insert()
             .into_table(Countries::Table)
@@ -226,11 +278,7 @@ async fn seed_iso_3166(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
             .to_owned();
         for country in chunk {
             insert
-                .values([
-                    country.code.clone().into(),
-                    country.name.clone().into(),
-                    true.into(),
-                ])
+                .values([country.code.into(), country.name.into(), true.into()])
                 .map_err(values_error)?;
         }
         manager.exec_stmt(insert).await?;
@@ -252,11 +300,11 @@ async fn seed_iso_3166(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         country_ids.insert(code, id);
     }
 
-    let cities: Vec<(i64, &iso::IsoSubdivision)> = countries
+    let cities: Vec<(i64, &(&str, &str))> = countries
         .iter()
         .filter_map(|country| {
             country_ids
-                .get(&country.code)
+                .get(country.code)
                 .map(|id| (*id, &country.subdivisions))
         })
         .flat_map(|(id, subdivisions)| subdivisions.iter().map(move |city| (id, city)))
@@ -272,13 +320,13 @@ async fn seed_iso_3166(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 Cities::IsActive,
             ])
             .to_owned();
-        for (country_id, city) in chunk {
+        for (country_id, (code, name)) in chunk {
             insert
                 .values([
                     (*country_id).into(),
-                    city.name.clone().into(),
-                    name_key(&city.name).into(),
-                    city.code.clone().into(),
+                    (*name).into(),
+                    name_key(name).into(),
+                    (*code).into(),
                     true.into(),
                 ])
                 .map_err(values_error)?;
@@ -286,4 +334,27 @@ async fn seed_iso_3166(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         manager.exec_stmt(insert).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_seed_has_turkey_and_its_81_provinces() {
+        let countries = iso_countries();
+        let turkey = countries
+            .iter()
+            .find(|country| country.code == "tr")
+            .unwrap();
+        assert_eq!(turkey.name, "Türkiye");
+        assert_eq!(turkey.subdivisions.len(), 81);
+        assert!(turkey.subdivisions.contains(&("TR-34", "İstanbul")));
+        assert!(countries.len() >= 249);
+    }
+
+    #[test]
+    fn names_fold_case_spacing_and_the_turkish_i() {
+        assert_eq!(name_key("  İSTANBUL   Kadıköy "), "istanbul kadiköy");
+    }
 }

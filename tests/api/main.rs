@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod addresses;
+mod architecture;
 mod body_formats;
 mod csrf;
 mod current_user;

@@ -18,8 +18,7 @@ use axum::{
 use tower::{Layer, Service, ServiceExt};
 use tracing::Instrument;
 
-use super::csrf;
-use crate::{ops::Observation, sessions, state::AppState};
+use crate::{http::csrf, ops::Observation, sessions, state::AppState};
 
 /// Wraps each route in [`Pipeline`].
 #[derive(Clone)]
@@ -72,7 +71,7 @@ where
         Box::pin(async move {
             let observation = Observation::start(&request);
             let response = async {
-                match csrf::verify(&state, request).await {
+                match csrf::verify(&state.csrf, request).await {
                     Ok(request) => {
                         let route = |request| async move {
                             match inner.oneshot(request).await {

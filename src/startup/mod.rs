@@ -12,13 +12,15 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
+mod pipeline;
+
 use crate::{
     accounts::{self, CustomerCache, passwords::PasswordHasher},
     addresses,
     clock::Clock,
     config::{Command, Config, GeoCommand, Settings},
     db, geo,
-    http::{ApiError, csrf, openapi::ApiDoc, paths, pipeline},
+    http::{ApiError, BodyLimit, csrf, openapi::ApiDoc, paths},
     languages, ops,
     sessions::{self, SessionManager},
     state::{AppState, Services},
@@ -68,6 +70,11 @@ impl Application {
             customers,
             hasher: Arc::new(PasswordHasher::new(hash_threads)?),
             settings: Arc::new(Settings::from(&config)),
+            csrf: csrf::CsrfSettings {
+                trusted_origins: config.csrf_trusted_origins.0.clone(),
+                strict: config.csrf_strict,
+                body_limit: BodyLimit(config.storefront_max_body_bytes),
+            },
             clock,
             metrics: ops::metrics_handle()?,
             geo: geo::GeoCache::new(),
