@@ -63,6 +63,11 @@ pub struct Config {
     #[arg(long, env = "STOREFRONT_MAX_BODY_BYTES", default_value = "1048576")]
     pub storefront_max_body_bytes: usize,
 
+    /// Largest file in a multipart body, in bytes; a multipart body may be this much larger than
+    /// `STOREFRONT_MAX_BODY_BYTES`.
+    #[arg(long, env = "STOREFRONT_MAX_FILE_BYTES", default_value = "5242880")]
+    pub storefront_max_file_bytes: usize,
+
     /// Password hashes computed at once (a dedicated thread each); default: one per core.
     #[arg(long, env = "PASSWORD_HASH_THREADS")]
     pub password_hash_threads: Option<usize>,
@@ -315,8 +320,6 @@ fn parse_log_filter(value: &str) -> Result<String, String> {
 /// The settings handlers read, derived once from [`Config`].
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Largest accepted request body.
-    pub max_body_bytes: usize,
     /// Most addresses one customer may keep.
     pub address_limit_per_customer: u64,
     /// Fewest digits of an address's phone number.
@@ -330,7 +333,6 @@ pub struct Settings {
 impl From<&Config> for Settings {
     fn from(config: &Config) -> Self {
         Self {
-            max_body_bytes: config.storefront_max_body_bytes,
             address_limit_per_customer: config.address_limit_per_customer,
             address_phone_min_length: config.address_phone_min_length,
             address_district_required: config.address_district_required,

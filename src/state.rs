@@ -12,7 +12,7 @@ use crate::{
     config::Settings,
     db::Database,
     geo::GeoCache,
-    http::{BodyLimit, csrf::CsrfSettings},
+    http::{BodyLimits, csrf::CsrfSettings},
     sessions::SessionManager,
 };
 
@@ -57,9 +57,9 @@ pub struct Services {
     pub geo: GeoCache,
 }
 
-impl FromRef<AppState> for BodyLimit {
+impl FromRef<AppState> for BodyLimits {
     fn from_ref(state: &AppState) -> Self {
-        BodyLimit(state.settings.max_body_bytes)
+        state.csrf.body_limits
     }
 }
 

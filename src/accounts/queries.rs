@@ -3,7 +3,6 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
-    SqlErr,
     sea_query::{Expr, ExprTrait},
 };
 use serde_json::Value;
@@ -51,21 +50,14 @@ pub async fn find_by_email(
         .map(Customer::from))
 }
 
-/// What inserting a customer can run into besides database failures.
-pub enum InsertError {
-    /// Somebody registered the address first (the unique index said so).
-    EmailTaken,
-    /// Anything else.
-    Database(sea_orm::DbErr),
-}
-
-/// Inserts a new customer with an already-hashed password.
+/// Inserts a new customer with an already-hashed password; an address registered meanwhile is a
+/// unique-constraint violation.
 pub async fn insert_customer(
     db: &impl ConnectionTrait,
     customer: &NewCustomer,
     password_hash: String,
     now: DateTime<Utc>,
-) -> Result<Customer, InsertError> {
+) -> Result<Customer, sea_orm::DbErr> {
     let row = entity::ActiveModel {
         username: Set(hex::encode(rand::random::<[u8; 16]>())),
         email: Set(customer.email.as_ref().to_owned()),
@@ -92,13 +84,7 @@ pub async fn insert_customer(
         version: Set(0),
         ..Default::default()
     };
-    match row.insert(db).await {
-        Ok(row) => Ok(row.into()),
-        Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            Err(InsertError::EmailTaken)
-        }
-        Err(error) => Err(InsertError::Database(error)),
-    }
+    row.insert(db).await.map(Customer::from)
 }
 
 /// Replaces the password hash (a password change, or re-hashing a legacy hash at login).

@@ -56,12 +56,9 @@ pub async fn register(
     }
     let password_hash = state.hasher.hash(new_customer.password.clone()).await?;
     let transaction = state.db.write().await?;
-    let customer =
-        match queries::insert_customer(&transaction, &new_customer, password_hash, now).await {
-            Ok(customer) => customer,
-            Err(queries::InsertError::EmailTaken) => return Err(taken()),
-            Err(queries::InsertError::Database(error)) => return Err(error.into()),
-        };
+    let customer = queries::insert_customer(&transaction, &new_customer, password_hash, now)
+        .await
+        .map_err(|error| ApiError::unless_duplicate(error, taken))?;
     transaction.commit().await?;
     tracing::info!(customer = customer.id, "registered");
     super::start_session(&state, &session, &customer).await?;

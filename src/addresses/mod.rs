@@ -22,11 +22,11 @@ use crate::{
     accounts::{self, Customer},
     config::Settings,
     db::Database,
-    geo::{
-        self,
-        listing::{ListError, ListRequest, Page, PageRequest},
+    geo,
+    http::{
+        ApiError,
+        pagination::{ListRequest, Page, PageRequest},
     },
-    http::ApiError,
     state::AppState,
 };
 
@@ -105,7 +105,7 @@ pub async fn list_page(
     settings: &Settings,
     owner: &Customer,
     request: &ListRequest,
-) -> Result<Page<Address>, ListError> {
+) -> Result<Page<Address>, ApiError> {
     let size = default_page_size(settings);
     let paging = PageRequest::from_params(&request.params, Some(size), Some(size))?;
     // Page 1 always exists, so it is read before counting; when it comes back short it holds the

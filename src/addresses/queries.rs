@@ -11,7 +11,7 @@ use super::{
     entity::{self, Column},
     types::{Address, AddressDetails, CUSTOMER_ADDRESS, DefaultKind},
 };
-use crate::geo::listing::Window;
+use crate::http::pagination::Window;
 
 fn live_of(user_id: i64) -> sea_orm::Condition {
     sea_orm::Condition::all()

@@ -6,7 +6,7 @@ use axum::{Json, extract::State, http::StatusCode};
 use super::{AddressForm, AddressView, DetailedAddressView, Mode, places_of, queries};
 use crate::{
     accounts::CurrentCustomer,
-    geo::listing::{ListError, ListRequest, Page, PageParams, PathPk},
+    http::pagination::{ListRequest, Page, PageParams, PathPk},
     http::{ApiError, ErrorDetail, FieldErrors, Payload},
     state::AppState,
 };
@@ -24,7 +24,7 @@ pub async fn list_addresses(
     State(state): State<AppState>,
     CurrentCustomer(customer): CurrentCustomer,
     request: ListRequest,
-) -> Result<Json<Page<AddressView>>, ListError> {
+) -> Result<Json<Page<AddressView>>, ApiError> {
     let page = super::list_page(state.db.read(), &state.settings, &customer, &request).await?;
     Ok(Json(page.map(|address| AddressView::from(&address))))
 }
@@ -41,7 +41,7 @@ pub async fn list_detailed_addresses(
     State(state): State<AppState>,
     CurrentCustomer(customer): CurrentCustomer,
     request: ListRequest,
-) -> Result<Json<Page<DetailedAddressView>>, ListError> {
+) -> Result<Json<Page<DetailedAddressView>>, ApiError> {
     let page = super::list_page(state.db.read(), &state.settings, &customer, &request).await?;
     let places = places_of(state.db.read(), &page.results).await?;
     Ok(Json(page.map(|address| {

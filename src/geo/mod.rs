@@ -8,7 +8,6 @@
 mod cache;
 mod entity;
 pub mod import;
-pub mod listing;
 pub mod queries;
 mod routes;
 mod types;

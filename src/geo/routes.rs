@@ -4,11 +4,13 @@ use axum::{Json, extract::State};
 
 use super::{
     cache::{Level, Places},
-    listing::{ListError, ListRequest, Page, PageParams, PageRequest, PathPk, QueryParams},
     types::{CityView, CountryView, DistrictView, TownshipView, name_key},
 };
 use crate::{
-    http::{ApiError, ErrorDetail, FieldErrors},
+    http::{
+        ApiError, ErrorDetail, FieldErrors,
+        pagination::{ListRequest, Page, PageParams, PageRequest, PathPk, QueryParams},
+    },
     state::AppState,
 };
 
@@ -75,7 +77,7 @@ async fn places(state: &AppState) -> Result<std::sync::Arc<Places>, ApiError> {
 pub async fn list_countries(
     State(state): State<AppState>,
     request: ListRequest,
-) -> Result<Json<Page<CountryView>>, ListError> {
+) -> Result<Json<Page<CountryView>>, ApiError> {
     let paging = PageRequest::from_params(&request.params, None, None)?;
     let places = places(&state).await?;
     let rows = places.countries.all().map(CountryView::from).collect();
@@ -99,7 +101,7 @@ pub async fn list_countries(
 pub async fn list_cities(
     State(state): State<AppState>,
     request: ListRequest,
-) -> Result<Json<Page<CityView>>, ListError> {
+) -> Result<Json<Page<CityView>>, ApiError> {
     let paging = PageRequest::from_params(&request.params, None, None)?;
     let country = ParentFilter::parse(&request.params, "country")?;
     let keep = keeps_places_without_retail_store(&request.params)?;
@@ -139,7 +141,7 @@ pub async fn list_cities(
 pub async fn list_townships(
     State(state): State<AppState>,
     request: ListRequest,
-) -> Result<Json<Page<TownshipView>>, ListError> {
+) -> Result<Json<Page<TownshipView>>, ApiError> {
     let paging = PageRequest::from_params(&request.params, None, None)?;
     let city = ParentFilter::parse(&request.params, "city")?;
     let keep = keeps_places_without_retail_store(&request.params)?;
@@ -168,7 +170,7 @@ pub async fn list_townships(
 pub async fn list_districts(
     State(state): State<AppState>,
     request: ListRequest,
-) -> Result<Json<Page<DistrictView>>, ListError> {
+) -> Result<Json<Page<DistrictView>>, ApiError> {
     let paging = PageRequest::from_params(&request.params, None, None)?;
     let township = ParentFilter::parse(&request.params, "township")?;
     let city = ParentFilter::parse(&request.params, "city")?;

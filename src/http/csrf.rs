@@ -20,8 +20,8 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    ApiError, BodyLimit, CsrfFailure, cookies,
-    extract::{BodyFormat, ParsedBody, parse_body, read_body},
+    ApiError, BodyLimits, CsrfFailure, cookies,
+    extract::{BodyFormat, parse_body, read_body},
 };
 
 /// Cookie holding the CSRF token; the browser's script reads it, so it is never HttpOnly.
@@ -54,8 +54,8 @@ pub struct CsrfSettings {
     pub trusted_origins: Vec<String>,
     /// Whether tokenless server calls are refused too (`CSRF_STRICT`).
     pub strict: bool,
-    /// The largest body read when looking for the form field.
-    pub body_limit: BodyLimit,
+    /// How much of a body is read when looking for the form field.
+    pub body_limits: BodyLimits,
 }
 
 /// Routes of this module: `GET /csrf_token/`.
@@ -131,7 +131,7 @@ async fn check(settings: &CsrfSettings, request: &mut Request) -> Result<CsrfChe
 
     let candidate = match header_token(request.headers()) {
         Some(token) => Some(token),
-        None => form_token(request, settings.body_limit.0).await?,
+        None => form_token(request, settings.body_limits).await?,
     };
     let Some(candidate) = candidate else {
         let headers = request.headers();
@@ -165,19 +165,16 @@ fn header_token(headers: &HeaderMap) -> Option<String> {
 
 /// The `csrfmiddlewaretoken` field of a urlencoded or multipart body. The parsed body is kept
 /// for the handler, so the body is read once.
-async fn form_token(request: &mut Request, limit: usize) -> Result<Option<String>, ApiError> {
+async fn form_token(request: &mut Request, limits: BodyLimits) -> Result<Option<String>, ApiError> {
     let format = BodyFormat::of(request.headers());
     if !matches!(format, BodyFormat::Form | BodyFormat::Multipart(_)) {
         return Ok(None);
     }
     let body = std::mem::replace(request.body_mut(), Body::empty());
-    let bytes = read_body(request.headers(), body, limit).await?;
-    let fields = parse_body(&format, &bytes).await?;
-    let token = fields
-        .get(CSRF_FORM_FIELD)
-        .and_then(|value| value.as_str())
-        .map(str::to_owned);
-    request.extensions_mut().insert(ParsedBody(fields));
+    let bytes = read_body(request.headers(), body, limits.of(&format)).await?;
+    let parsed = parse_body(&format, &bytes, limits).await?;
+    let token = parsed.text_field(CSRF_FORM_FIELD).map(str::to_owned);
+    request.extensions_mut().insert(parsed);
     Ok(token.filter(|token| !token.is_empty()))
 }
 

@@ -1,8 +1,9 @@
 //! One error type for every handler, mapped to the documented bodies: 400 field errors
-//! `{"field": ["msg"], "non_field_errors": ["msg"]}`, `{"detail": "..."}` for 401/403/404/405/429
-//! and 500, and `non_field_errors` for 413/415 so that even a login form can display them.
+//! `{"field": ["msg"], "non_field_errors": ["msg"]}`, `{"detail": "..."}` for 401/403/404/405/409
+//! and 500, `non_field_errors` for 413/415 so that even a login form can display them, and 429
+//! with `Retry-After` in the shape the endpoint's contract gives.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, time::Duration};
 
 use axum::{
     Json,
@@ -104,8 +105,11 @@ pub enum ApiError {
     Unauthenticated,
     /// 403: the CSRF check failed.
     Csrf(CsrfFailure),
-    /// 404.
+    /// 404 `{"detail": "Not found."}`.
     NotFound,
+    /// 404 `{"detail": "Invalid page."}`: a page number that is not one or lies past the last
+    /// page (DRF's answer, which the client logs and shows as an empty list).
+    InvalidPage,
     /// 405 for this method.
     MethodNotAllowed(Method),
     /// 413: the body is larger than the configured limit.
@@ -115,11 +119,55 @@ pub enum ApiError {
     },
     /// 415: a body in a format we do not read.
     UnsupportedMediaType(String),
+    /// 409 `{"detail": "..."}`: the change conflicts with what is stored (a unique value taken).
+    Conflict(String),
+    /// 429 with `Retry-After`: too many requests of this kind; the body is the endpoint's.
+    TooManyRequests {
+        /// When the next attempt may succeed.
+        retry_after: Duration,
+        /// `{"detail": ...}` or, where a form shows it (login), field errors.
+        body: ThrottledBody,
+    },
     /// 500: a bug or an unavailable dependency; the cause is logged, never sent.
     Internal(anyhow::Error),
 }
 
+/// The body of a 429.
+#[derive(Debug)]
+pub enum ThrottledBody {
+    /// DRF's `{"detail": "Request was throttled. Expected available in N seconds."}`.
+    Detail,
+    /// `{"non_field_errors": ["Too many attempts. Try again later."]}` (login, auth.md §3).
+    Form,
+}
+
 impl ApiError {
+    /// A 429 with DRF's `detail` body.
+    pub fn throttled(retry_after: Duration) -> Self {
+        Self::TooManyRequests {
+            retry_after,
+            body: ThrottledBody::Detail,
+        }
+    }
+
+    /// A 429 whose body a form displays: `non_field_errors`.
+    pub fn too_many_attempts(retry_after: Duration) -> Self {
+        Self::TooManyRequests {
+            retry_after,
+            body: ThrottledBody::Form,
+        }
+    }
+
+    /// `error` as an answer, with a unique-constraint violation (on either backend) answered
+    /// `on_duplicate()` instead: a field error, say, for an e-mail address registered meanwhile.
+    pub fn unless_duplicate(error: sea_orm::DbErr, on_duplicate: impl FnOnce() -> Self) -> Self {
+        if is_unique_violation(&error) {
+            on_duplicate()
+        } else {
+            Self::Internal(error.into())
+        }
+    }
+
     /// A 400 with one message on one field.
     pub fn field(field: &str, message: impl Into<String>) -> Self {
         let mut errors = FieldErrors::default();
@@ -137,7 +185,9 @@ impl ApiError {
             Self::Validation(_) => StatusCode::BAD_REQUEST,
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
             Self::Csrf(_) => StatusCode::FORBIDDEN,
-            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::InvalidPage => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -152,10 +202,43 @@ impl From<anyhow::Error> for ApiError {
     }
 }
 
+/// Whether `error` is a unique-constraint violation: the one place that tells, for SQLite and
+/// PostgreSQL alike (through SeaORM's reading of the driver's error).
+pub fn is_unique_violation(error: &sea_orm::DbErr) -> bool {
+    matches!(
+        error.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
+
+/// A database error nobody anticipated: a unique-constraint violation (two requests creating
+/// the same thing at once) is a 409, anything else a 500.
 impl From<sea_orm::DbErr> for ApiError {
     fn from(error: sea_orm::DbErr) -> Self {
-        Self::Internal(error.into())
+        if is_unique_violation(&error) {
+            tracing::info!(error = ?error, "a write conflicted with a stored row");
+            Self::Conflict("This conflicts with a change made at the same time.".to_owned())
+        } else {
+            Self::Internal(error.into())
+        }
     }
+}
+
+fn throttled_response(retry_after: Duration, body: ThrottledBody) -> Response {
+    // Whole seconds, rounded up: a client waiting what it is told must not come back too early.
+    let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+    let body = match body {
+        ThrottledBody::Detail => detail(format!(
+            "Request was throttled. Expected available in {seconds} seconds."
+        )),
+        ThrottledBody::Form => json!({NON_FIELD_ERRORS: ["Too many attempts. Try again later."]}),
+    };
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [(header::RETRY_AFTER, HeaderValue::from(seconds))],
+        Json(body),
+    )
+        .into_response()
 }
 
 fn detail(message: impl Into<String>) -> serde_json::Value {
@@ -170,6 +253,11 @@ impl IntoResponse for ApiError {
             Self::Unauthenticated => detail("Authentication credentials were not provided."),
             Self::Csrf(failure) => detail(format!("CSRF Failed: {failure}")),
             Self::NotFound => detail("Not found."),
+            Self::InvalidPage => detail("Invalid page."),
+            Self::Conflict(message) => detail(message),
+            Self::TooManyRequests { retry_after, body } => {
+                return throttled_response(retry_after, body);
+            }
             Self::MethodNotAllowed(method) => detail(format!("Method \"{method}\" not allowed.")),
             Self::PayloadTooLarge { limit } => json!({
                 NON_FIELD_ERRORS: [format!("Request body is too large: the limit is {limit} bytes.")]
@@ -193,5 +281,51 @@ impl IntoResponse for ApiError {
             );
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn body_of(response: Response) -> serde_json::Value {
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_429_says_when_to_come_back_in_whole_seconds_rounded_up() {
+        let response = ApiError::throttled(Duration::from_millis(2_100)).into_response();
+
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "3");
+        assert_eq!(
+            body_of(response).await,
+            json!({"detail": "Request was throttled. Expected available in 3 seconds."})
+        );
+    }
+
+    #[tokio::test]
+    async fn a_login_429_is_a_form_error() {
+        let response = ApiError::too_many_attempts(Duration::from_secs(60)).into_response();
+
+        assert_eq!(response.headers()[header::RETRY_AFTER], "60");
+        assert_eq!(
+            body_of(response).await,
+            json!({"non_field_errors": ["Too many attempts. Try again later."]})
+        );
+    }
+
+    #[tokio::test]
+    async fn an_invalid_page_and_a_conflict_have_their_details() {
+        let page = ApiError::InvalidPage.into_response();
+        let conflict = ApiError::Conflict("Taken.".into()).into_response();
+
+        assert_eq!(page.status(), StatusCode::NOT_FOUND);
+        assert_eq!(body_of(page).await, json!({"detail": "Invalid page."}));
+        assert_eq!(conflict.status(), StatusCode::CONFLICT);
+        assert_eq!(body_of(conflict).await, json!({"detail": "Taken."}));
     }
 }

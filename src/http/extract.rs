@@ -13,37 +13,96 @@ use serde_json::{Map, Value};
 use super::{ApiError, FieldErrors, error::NON_FIELD_ERRORS};
 
 /// A request body parsed into `T`. Every format becomes a JSON object first, so one form type
-/// (with the lenient field deserializers of [`super::lenient`]) serves them all.
+/// (with the lenient field deserializers of [`super::lenient`]) serves them all. File parts of a
+/// multipart body are dropped; [`PayloadWithFiles`] keeps them.
 pub struct Payload<T>(pub T);
+
+/// A request body parsed into `T`, with the file parts of a multipart body (none for other
+/// formats), each at most [`BodyLimits::file`] bytes.
+pub struct PayloadWithFiles<T> {
+    /// The form fields.
+    pub form: T,
+    /// The files, in the body's order.
+    pub files: Vec<FilePart>,
+}
+
+/// A file sent in a multipart body. Its name and declared type come from the client: check the
+/// content itself before trusting what it is.
+#[derive(Debug, Clone)]
+pub struct FilePart {
+    /// The form field it was sent as.
+    pub field: String,
+    /// The file name the client gave.
+    pub file_name: String,
+    /// The content type the client declared.
+    pub content_type: Option<String>,
+    /// The content.
+    pub bytes: Bytes,
+}
 
 /// A body already read and parsed by the CSRF check, kept so it is read only once.
 #[derive(Clone)]
-pub struct ParsedBody(pub Map<String, Value>);
+pub struct ParsedBody {
+    fields: Map<String, Value>,
+    files: Vec<FilePart>,
+}
 
-/// The largest request body read, in bytes (`STOREFRONT_MAX_BODY_BYTES`).
+/// How much of a request body is read (`STOREFRONT_MAX_BODY_BYTES`, `STOREFRONT_MAX_FILE_BYTES`).
 #[derive(Debug, Clone, Copy)]
-pub struct BodyLimit(pub usize);
+pub struct BodyLimits {
+    /// The largest body; a multipart body may carry one file's worth more.
+    pub body: usize,
+    /// The largest file in a multipart body.
+    pub file: usize,
+}
 
-impl<T, S> FromRequest<S> for Payload<T>
+impl BodyLimits {
+    /// The most bytes read of a body in `format`.
+    pub fn of(&self, format: &BodyFormat) -> usize {
+        match format {
+            BodyFormat::Multipart(_) => self.body.saturating_add(self.file),
+            _ => self.body,
+        }
+    }
+}
+
+impl<T, S> FromRequest<S> for PayloadWithFiles<T>
 where
     T: DeserializeOwned,
-    BodyLimit: FromRef<S>,
+    BodyLimits: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = ApiError;
 
     async fn from_request(mut request: Request, state: &S) -> Result<Self, ApiError> {
-        let fields = match request.extensions_mut().remove::<ParsedBody>() {
-            Some(ParsedBody(fields)) => fields,
+        let parsed = match request.extensions_mut().remove::<ParsedBody>() {
+            Some(parsed) => parsed,
             None => {
                 let format = BodyFormat::of(request.headers());
                 let (parts, body) = request.into_parts();
-                let BodyLimit(limit) = BodyLimit::from_ref(state);
-                let bytes = read_body(&parts.headers, body, limit).await?;
-                parse_body(&format, &bytes).await?
+                let limits = BodyLimits::from_ref(state);
+                let bytes = read_body(&parts.headers, body, limits.of(&format)).await?;
+                parse_body(&format, &bytes, limits).await?
             }
         };
-        deserialize(fields).map(Payload)
+        Ok(Self {
+            form: deserialize(parsed.fields)?,
+            files: parsed.files,
+        })
+    }
+}
+
+impl<T, S> FromRequest<S> for Payload<T>
+where
+    T: DeserializeOwned,
+    BodyLimits: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let PayloadWithFiles { form, .. } = PayloadWithFiles::from_request(request, state).await?;
+        Ok(Self(form))
     }
 }
 
@@ -111,19 +170,24 @@ pub async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<
     })
 }
 
-/// Turns a body into its fields. Empty bodies, and non-JSON text, are no fields at all: the
-/// proxy sends `{}` or nothing where no body is needed, and that must never fail.
+/// Turns a body into its fields (and files). Empty bodies, and non-JSON text, are no fields at
+/// all: the proxy sends `{}` or nothing where no body is needed, and that must never fail.
 pub async fn parse_body(
     format: &BodyFormat,
     bytes: &Bytes,
-) -> Result<Map<String, Value>, ApiError> {
-    let fields = match format {
-        _ if bytes.iter().all(u8::is_ascii_whitespace) => Map::new(),
-        BodyFormat::Json => parse_json(bytes)?,
-        BodyFormat::Text if bytes.trim_ascii_start().starts_with(b"{") => parse_json(bytes)?,
-        BodyFormat::Text => Map::new(),
-        BodyFormat::Form => parse_form(bytes)?,
-        BodyFormat::Multipart(boundary) => parse_multipart(bytes.clone(), boundary).await?,
+    limits: BodyLimits,
+) -> Result<ParsedBody, ApiError> {
+    let (fields, files) = match format {
+        _ if bytes.iter().all(u8::is_ascii_whitespace) => (Map::new(), Vec::new()),
+        BodyFormat::Json => (parse_json(bytes)?, Vec::new()),
+        BodyFormat::Text if bytes.trim_ascii_start().starts_with(b"{") => {
+            (parse_json(bytes)?, Vec::new())
+        }
+        BodyFormat::Text => (Map::new(), Vec::new()),
+        BodyFormat::Form => (parse_form(bytes)?, Vec::new()),
+        BodyFormat::Multipart(boundary) => {
+            parse_multipart(bytes.clone(), boundary, limits.file).await?
+        }
         BodyFormat::Other(media_type) => {
             return Err(ApiError::UnsupportedMediaType(media_type.clone()));
         }
@@ -134,7 +198,14 @@ pub async fn parse_body(
             errors.add(name, "Null characters are not allowed.");
         }
     }
-    errors.into_result(|| fields)
+    errors.into_result(|| ParsedBody { fields, files })
+}
+
+impl ParsedBody {
+    /// A text field, as the CSRF check reads its token.
+    pub fn text_field(&self, name: &str) -> Option<&str> {
+        self.fields.get(name).and_then(Value::as_str)
+    }
 }
 
 fn parse_json(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
@@ -179,17 +250,35 @@ fn parse_form(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
     Ok(fields)
 }
 
-async fn parse_multipart(bytes: Bytes, boundary: &str) -> Result<Map<String, Value>, ApiError> {
+async fn parse_multipart(
+    bytes: Bytes,
+    boundary: &str,
+    file_limit: usize,
+) -> Result<(Map<String, Value>, Vec<FilePart>), ApiError> {
     let malformed = |_| ApiError::non_field("Multipart form parse error.");
     let stream = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(bytes) });
     let mut multipart = multer::Multipart::new(stream, boundary);
     let mut fields = Map::new();
+    let mut files = Vec::new();
     while let Some(field) = multipart.next_field().await.map_err(malformed)? {
         let Some(name) = field.name().map(str::to_owned) else {
             continue;
         };
-        // Files are not part of any form we read; skip them.
-        if field.file_name().is_some() {
+        if let Some(file_name) = field.file_name().map(str::to_owned) {
+            let content_type = field.content_type().map(ToString::to_string);
+            let bytes = field.bytes().await.map_err(malformed)?;
+            if bytes.len() > file_limit {
+                return Err(ApiError::field(
+                    &name,
+                    format!("Ensure this file is no larger than {file_limit} bytes."),
+                ));
+            }
+            files.push(FilePart {
+                field: name,
+                file_name,
+                content_type,
+                bytes,
+            });
             continue;
         }
         let bytes = field.bytes().await.map_err(malformed)?;
@@ -197,7 +286,7 @@ async fn parse_multipart(bytes: Bytes, boundary: &str) -> Result<Map<String, Val
             .map_err(|_| ApiError::field(&name, "Form data is not valid UTF-8."))?;
         fields.entry(name).or_insert(Value::String(text));
     }
-    Ok(fields)
+    Ok((fields, files))
 }
 
 /// Deserializes fields into `T`, naming the field of a type error.
@@ -220,4 +309,56 @@ fn describe_serde_error(message: &str) -> String {
         return format!("Incorrect type. Expected {expected}, but got {got}.");
     }
     message.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMITS: BodyLimits = BodyLimits {
+        body: 1024,
+        file: 8,
+    };
+
+    fn multipart(file: &str) -> Bytes {
+        Bytes::from(format!(
+            "--b\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\nhello\r\n\
+             --b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\
+             Content-Type: image/png\r\n\r\n{file}\r\n--b--\r\n"
+        ))
+    }
+
+    #[tokio::test]
+    async fn a_multipart_body_keeps_its_files_beside_its_fields() {
+        let format = BodyFormat::Multipart("b".into());
+
+        let parsed = parse_body(&format, &multipart("PNGDATA"), LIMITS)
+            .await
+            .unwrap();
+
+        assert_eq!(parsed.text_field("message"), Some("hello"));
+        assert_eq!(parsed.files.len(), 1);
+        let file = &parsed.files[0];
+        assert_eq!(
+            (file.field.as_str(), file.file_name.as_str()),
+            ("file", "a.png")
+        );
+        assert_eq!(file.content_type.as_deref(), Some("image/png"));
+        assert_eq!(&file.bytes[..], b"PNGDATA");
+    }
+
+    #[tokio::test]
+    async fn a_file_over_the_limit_is_an_error_on_its_field() {
+        let format = BodyFormat::Multipart("b".into());
+
+        let Err(ApiError::Validation(errors)) =
+            parse_body(&format, &multipart("NINE BYTES"), LIMITS).await
+        else {
+            panic!("a field error expected");
+        };
+
+        let mut expected = FieldErrors::default();
+        expected.add("file", "Ensure this file is no larger than 8 bytes.");
+        assert_eq!(errors, expected);
+    }
 }

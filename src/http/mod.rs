@@ -1,5 +1,5 @@
-//! Cross-cutting HTTP concerns: the error type, extractors, cookies, CSRF, path rewriting,
-//! fallbacks and the OpenAPI document. Business areas own their routes; nothing here knows them.
+//! Cross-cutting HTTP concerns: the error type, extractors, pagination, cookies, CSRF, path
+//! rewriting, fallbacks and the OpenAPI document. Business areas own their routes; nothing here knows them.
 
 pub mod cookies;
 pub mod csrf;
@@ -7,9 +7,10 @@ pub mod error;
 pub mod extract;
 pub mod lenient;
 pub mod openapi;
+pub mod pagination;
 pub mod paths;
 
 pub use self::{
     error::{ApiError, CsrfFailure, ErrorDetail, FieldErrors},
-    extract::{BodyLimit, Payload},
+    extract::{BodyLimits, FilePart, Payload, PayloadWithFiles},
 };

@@ -20,7 +20,7 @@ use crate::{
     clock::Clock,
     config::{Command, Config, GeoCommand, Settings},
     db, geo,
-    http::{ApiError, BodyLimit, csrf, openapi::ApiDoc, paths},
+    http::{ApiError, BodyLimits, csrf, openapi::ApiDoc, paths},
     languages, ops,
     sessions::{self, SessionManager},
     state::{AppState, Services},
@@ -73,7 +73,10 @@ impl Application {
             csrf: csrf::CsrfSettings {
                 trusted_origins: config.csrf_trusted_origins.0.clone(),
                 strict: config.csrf_strict,
-                body_limit: BodyLimit(config.storefront_max_body_bytes),
+                body_limits: BodyLimits {
+                    body: config.storefront_max_body_bytes,
+                    file: config.storefront_max_file_bytes,
+                },
             },
             clock,
             metrics: ops::metrics_handle()?,

@@ -1,20 +1,18 @@
 //! Lists in the DRF page-number envelope `{"count", "next", "previous", "results"}`, and the
 //! query strings that drive them. The proxy rebuilds query strings (first value of each key)
 //! and leaves stray spaces in values (`limit=12 `), so every value is trimmed here, once.
-//! Shared by the geography lookups and the address book.
+//! Every list endpoint pages through these: one envelope, one set of parameters, one 404.
 
 use std::convert::Infallible;
 
 use axum::{
     extract::{FromRequestParts, Path},
     http::{header, request::Parts},
-    response::{IntoResponse, Response},
 };
 use serde::Serialize;
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::http::ApiError;
+use super::ApiError;
 
 /// Query parameters: the first value of each key, trimmed, in their original order.
 #[derive(Debug, Clone, Default)]
@@ -125,7 +123,7 @@ impl PageRequest {
         params: &QueryParams,
         default_size: Option<u64>,
         max_size: Option<u64>,
-    ) -> Result<Self, ListError> {
+    ) -> Result<Self, ApiError> {
         let requested = params
             .get("limit")
             .or_else(|| params.get("page_size"))
@@ -141,7 +139,7 @@ impl PageRequest {
             "last" => PageNumber::Last,
             number => match number.parse::<u64>() {
                 Ok(number) if number > 0 => PageNumber::Number(number),
-                _ => return Err(ListError::InvalidPage),
+                _ => return Err(ApiError::InvalidPage),
             },
         };
         Ok(Self { page, size })
@@ -156,14 +154,14 @@ impl PageRequest {
     }
 
     /// The rows of this page out of `count`, or 404 past the last page (page 1 always exists).
-    pub fn window(&self, count: u64) -> Result<(u64, Window), ListError> {
+    pub fn window(&self, count: u64) -> Result<(u64, Window), ApiError> {
         let pages = match self.size {
             Some(size) => count.div_ceil(size).max(1),
             None => 1,
         };
         let number = match self.page {
             PageNumber::Number(number) if number <= pages => number,
-            PageNumber::Number(_) => return Err(ListError::InvalidPage),
+            PageNumber::Number(_) => return Err(ApiError::InvalidPage),
             PageNumber::Last => pages,
         };
         let offset = self.size.map_or(0, |size| (number - 1) * size);
@@ -196,7 +194,7 @@ impl<T> Page<T> {
         rows: Vec<T>,
         paging: &PageRequest,
         request: &ListRequest,
-    ) -> Result<Self, ListError> {
+    ) -> Result<Self, ApiError> {
         let count = rows.len() as u64;
         let (number, window) = paging.window(count)?;
         let skip = usize::try_from(window.offset).unwrap_or(usize::MAX);
@@ -256,40 +254,6 @@ impl ListRequest {
             .extend_pairs(pairs)
             .finish();
         format!("{}?{query}", self.base_url)
-    }
-}
-
-/// Errors of a list: the usual ones, plus DRF's 404 `{"detail": "Invalid page."}`.
-#[derive(Debug)]
-pub enum ListError {
-    /// Any other error.
-    Api(ApiError),
-    /// A page number that is not a number or lies past the last page.
-    InvalidPage,
-}
-
-impl From<ApiError> for ListError {
-    fn from(error: ApiError) -> Self {
-        Self::Api(error)
-    }
-}
-
-impl From<sea_orm::DbErr> for ListError {
-    fn from(error: sea_orm::DbErr) -> Self {
-        Self::Api(error.into())
-    }
-}
-
-impl IntoResponse for ListError {
-    fn into_response(self) -> Response {
-        match self {
-            Self::Api(error) => error.into_response(),
-            Self::InvalidPage => (
-                axum::http::StatusCode::NOT_FOUND,
-                axum::Json(json!({"detail": "Invalid page."})),
-            )
-                .into_response(),
-        }
     }
 }
 
