@@ -1,7 +1,10 @@
 //! Operator endpoints: `GET /healthz` (checks the database) and `GET /metrics` (Prometheus text:
 //! requests by method, route and status, and a latency histogram), and what each request records.
 
-use std::{sync::Mutex, time::Instant};
+use std::{
+    sync::Mutex,
+    time::{Duration, Instant},
+};
 
 use axum::{
     Json,
@@ -13,7 +16,7 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use serde_json::json;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::state::AppState;
+use crate::{state::AppState, tasks::BackgroundTasks};
 
 const REQUESTS: &str = "http_requests_total";
 const DURATION: &str = "http_request_duration_seconds";
@@ -74,13 +77,10 @@ pub fn metrics_handle() -> anyhow::Result<PrometheusHandle> {
 }
 
 /// Drains histogram samples into their buckets regularly, so memory stays flat between scrapes.
-pub fn spawn_metrics_upkeep(handle: PrometheusHandle) {
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(std::time::Duration::from_secs(5));
-        loop {
-            ticker.tick().await;
-            handle.run_upkeep();
-        }
+pub fn spawn_metrics_upkeep(tasks: &BackgroundTasks, handle: PrometheusHandle) {
+    tasks.every("metrics upkeep", Duration::from_secs(5), move || {
+        handle.run_upkeep();
+        std::future::ready(())
     });
 }
 

@@ -9,6 +9,7 @@ mod csrf;
 mod current_user;
 mod errors;
 mod geography;
+mod lifecycle;
 mod login;
 mod logout;
 mod operations;
