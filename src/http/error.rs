@@ -2,7 +2,7 @@
 //! `{"field": ["msg"], "non_field_errors": ["msg"]}`, `{"detail": "..."}` for 401/403/404/405/429
 //! and 500, and `non_field_errors` for 413/415 so that even a login form can display them.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::Arc};
 
 use axum::{
     Json,
@@ -158,6 +158,11 @@ impl From<sea_orm::DbErr> for ApiError {
     }
 }
 
+/// The cause of a 500, riding on the response to where the request is observed
+/// (`ops::Observation`), which logs it once with the request's method, route and id.
+#[derive(Clone, Debug)]
+pub struct ErrorReport(pub Arc<anyhow::Error>);
+
 fn detail(message: impl Into<String>) -> serde_json::Value {
     json!({ "detail": message.into() })
 }
@@ -178,9 +183,11 @@ impl IntoResponse for ApiError {
                 NON_FIELD_ERRORS: [format!("Unsupported media type \"{media_type}\" in request.")]
             }),
             Self::Internal(error) => {
-                // `{:?}` of anyhow prints the whole "Caused by" chain, once, here.
-                tracing::error!(error = ?error, "request failed");
-                detail("Internal server error")
+                let mut response = (status, Json(detail("Internal server error"))).into_response();
+                response
+                    .extensions_mut()
+                    .insert(ErrorReport(Arc::new(error)));
+                return response;
             }
         };
         let mut response = (status, Json(body)).into_response();

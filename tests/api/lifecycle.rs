@@ -1,5 +1,5 @@
 //! The real binary's life: started on a free port, stopped by a signal while a request is under
-//! way, and what it logs meanwhile.
+//! way, and what it logs meanwhile (its own process, so its log is its own).
 
 use std::{
     io::{BufRead, BufReader},
@@ -7,6 +7,7 @@ use std::{
     time::Duration,
 };
 
+use sea_orm::ConnectionTrait;
 use serde_json::Value;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -27,7 +28,7 @@ struct Server {
     lines: mpsc::UnboundedReceiver<Value>,
     /// The log lines looked at so far.
     seen: Vec<Value>,
-    _database: TestDatabase,
+    database: TestDatabase,
 }
 
 impl Server {
@@ -69,7 +70,7 @@ impl Server {
             address: String::new(),
             lines,
             seen: Vec::new(),
-            _database: database,
+            database,
         };
         let listening = server.wait_for_line("storefront listening").await;
         server.address = listening["address"].as_str().unwrap().to_owned();
@@ -92,6 +93,13 @@ impl Server {
                 return line;
             }
         }
+    }
+
+    /// Stops the server and waits for it to exit; returns every line it logged.
+    async fn stop(mut self) -> Vec<Value> {
+        self.signal("TERM");
+        assert!(self.exit_status().await.success(), "{:#?}", self.seen);
+        std::mem::take(&mut self.seen)
     }
 
     /// Sends the signal (`TERM`, `INT`) as an orchestrator would.
@@ -237,5 +245,88 @@ async fn a_request_that_outlives_the_shutdown_timeout_does_not_hold_the_exit() {
     assert_eq!(
         warning["message"],
         "requests still under way at the shutdown timeout; stopping without them"
+    );
+}
+
+#[tokio::test]
+async fn at_the_default_log_level_a_request_that_logs_nothing_leaves_no_line() {
+    let server = Server::start(&[]).await;
+
+    reqwest::get(server.url("/csrf_token/")).await.unwrap();
+    reqwest::get(server.url("/current_user/")).await.unwrap();
+
+    let messages: Vec<_> = server
+        .stop()
+        .await
+        .iter()
+        .map(|line| line["message"].clone())
+        .skip_while(|message| message != "storefront listening")
+        .collect();
+    assert_eq!(
+        messages,
+        ["storefront listening", "shutting down", "stopped"]
+    );
+}
+
+#[tokio::test]
+async fn the_access_log_has_a_line_per_answered_request_and_no_query() {
+    let server = Server::start(&[("STOREFRONT_ACCESS_LOG", "true")]).await;
+
+    reqwest::Client::new()
+        .get(server.url("/csrf_token/?token=hunter2"))
+        .header("x-request-id", "test-42")
+        .send()
+        .await
+        .unwrap();
+    reqwest::get(server.url("/no/such/page/")).await.unwrap();
+
+    let log = server.stop().await;
+    let answered: Vec<_> = log
+        .iter()
+        .filter(|line| line["message"] == "answered")
+        .collect();
+    assert_eq!(answered.len(), 2, "{log:#?}");
+    assert_eq!(answered[0]["level"], "INFO");
+    assert_eq!(answered[0]["method"], "GET");
+    assert_eq!(answered[0]["route"], "/csrf_token/");
+    assert_eq!(answered[0]["status"], 200);
+    assert_eq!(answered[0]["request_id"], "test-42");
+    assert!(answered[0]["duration_us"].is_u64(), "{}", answered[0]);
+    assert_eq!(answered[1]["route"], "unmatched");
+    assert_eq!(answered[1]["status"], 404);
+    assert!(answered[1]["request_id"].is_string(), "{}", answered[1]);
+    assert!(!format!("{log:?}").contains("hunter2"));
+}
+
+#[tokio::test]
+async fn a_server_error_is_logged_with_the_method_route_request_id_and_cause() {
+    let server = Server::start(&[]).await;
+    let side = server.database.connect().await;
+    side.execute_unprepared("ALTER TABLE users RENAME TO users_gone")
+        .await
+        .unwrap();
+
+    let answer = reqwest::Client::new()
+        .post(server.url("/users/registration/"))
+        .header("x-request-id", "broken-1")
+        .json(&Customer::generate().registration())
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(answer.status(), 500);
+    let log = server.stop().await;
+    let error = log
+        .iter()
+        .find(|line| line["level"] == "ERROR")
+        .unwrap_or_else(|| panic!("no error in {log:#?}"));
+    assert_eq!(error["message"], "request failed");
+    assert_eq!(error["method"], "POST");
+    assert_eq!(error["route"], "/users/registration/");
+    assert_eq!(error["request_id"], "broken-1");
+    assert_eq!(error["status"], 500);
+    assert!(
+        error["error"].as_str().unwrap().contains("users"),
+        "{error}"
     );
 }
