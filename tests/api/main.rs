@@ -12,6 +12,7 @@ mod geography;
 mod lifecycle;
 mod login;
 mod logout;
+mod openapi;
 mod operations;
 mod profile;
 mod registration;
