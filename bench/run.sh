@@ -28,6 +28,8 @@
 #   BENCH_ADDRESSES=1           0: skip the address scenarios; only: run them alone (storefront only: no
 #                               django/limit, no perfcompare)
 #   BENCH_STOREFRONT_BIN=PATH   run this storefront binary instead of building target/release (no cargo)
+#   BENCH_STOREFRONT_LOG=       storefront's STOREFRONT_LOG; unset: the server's default (`info`), the
+#                               configuration a shop runs, so the figures include what logging costs
 #   WORK=bench/.work            writable copies of the shared servers, venv, cargo target, DB files
 #   OUT=bench/results/<UTC>     perfcompare output dir (results.tsv, results.md, raw/) + summary.md,
 #                               addresses.tsv + addresses.md
@@ -47,6 +49,7 @@ OUT=${OUT:-$BENCH_DIR/results/$(date -u +%Y%m%dT%H%M%SZ)}
 NUSERS=${NUSERS:-1000}
 BENCH_SKIP_STOREFRONT=${BENCH_SKIP_STOREFRONT:-0}
 SF_BIN=${BENCH_STOREFRONT_BIN:-}
+SF_LOG=${BENCH_STOREFRONT_LOG:-}
 BENCH_ADDRESSES=${BENCH_ADDRESSES:-1}
 # perfcompare.sh's defaults: it reads the same env, so the address scenarios run with its settings.
 DURATION=${DURATION:-10s} WARMUP=${WARMUP:-2s} CONNS=${CONNS:-8} THREADS=${THREADS:-1} ROUNDS=${ROUNDS:-1}
@@ -297,8 +300,9 @@ start_storefront() {
     DATABASE_URL="sqlite://$db?mode=rwc" STOREFRONT_LOG=warn "$SF_BIN" geo import "$GEO_SAMPLE" >&2 \
       || die "storefront geo import $GEO_SAMPLE failed"
   fi
-  DATABASE_URL="sqlite://$db?mode=rwc" STOREFRONT_BIND=$SF_ADDR STOREFRONT_LOG=warn \
-    "$SF_BIN" > "$slog" 2>&1 &
+  log "storefront log level: ${SF_LOG:-the default}"
+  env -u STOREFRONT_LOG -u STOREFRONT_ACCESS_LOG DATABASE_URL="sqlite://$db?mode=rwc" STOREFRONT_BIND=$SF_ADDR \
+    ${SF_LOG:+STOREFRONT_LOG=$SF_LOG} "$SF_BIN" > "$slog" 2>&1 &
   SF_PID=$!
   for _ in $(seq 1 300); do   # 60 s: migrations on a fresh DB run at start-up
     [ "$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://$SF_ADDR/healthz" || true)" = 200 ] && return 0

@@ -80,6 +80,14 @@ pub struct Config {
     #[arg(long, env = "STOREFRONT_LOG_FORMAT", default_value = "text")]
     pub storefront_log_format: LogFormat,
 
+    /// Log one line per answered request (method, route, status, duration, request id).
+    #[arg(long, env = "STOREFRONT_ACCESS_LOG", default_value = "false", value_parser = BoolishValueParser::new(), action = clap::ArgAction::Set)]
+    pub storefront_access_log: bool,
+
+    /// Seconds the requests under way may take to finish once SIGTERM or Ctrl-C has arrived.
+    #[arg(long, env = "STOREFRONT_SHUTDOWN_TIMEOUT", default_value = "30", value_parser = parse_seconds)]
+    pub storefront_shutdown_timeout: Duration,
+
     /// Most addresses one customer may keep; creating one more is refused with a 400.
     #[arg(long, env = "ADDRESS_LIMIT_PER_CUSTOMER", default_value = "100")]
     pub address_limit_per_customer: u64,

@@ -27,5 +27,7 @@ pub mod sessions;
 pub mod startup;
 /// The state every request handler can reach.
 pub mod state;
+/// Background tasks: started by name, stopped on shutdown.
+pub mod tasks;
 /// Logging setup.
 pub mod telemetry;

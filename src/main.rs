@@ -21,7 +21,11 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(&config.storefront_log, config.storefront_log_format);
+    telemetry::init(
+        &config.storefront_log,
+        config.storefront_log_format,
+        config.storefront_access_log,
+    );
     match startup::run(config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -1,22 +1,31 @@
 //! Operator endpoints: `GET /healthz` (checks the database) and `GET /metrics` (Prometheus text:
 //! requests by method, route and status, and a latency histogram), and what each request records.
 
-use std::{sync::Mutex, time::Instant};
+use std::{
+    sync::{
+        Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
 
 use axum::{
     Json,
     extract::{MatchedPath, Request, State},
-    http::{Method, StatusCode, header},
+    http::{HeaderValue, Method, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use serde_json::json;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::state::AppState;
+use crate::{
+    http::error::ErrorReport, state::AppState, tasks::BackgroundTasks, telemetry::ACCESS_LOG,
+};
 
 const REQUESTS: &str = "http_requests_total";
 const DURATION: &str = "http_request_duration_seconds";
+const REQUEST_ID: &str = "x-request-id";
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -74,22 +83,26 @@ pub fn metrics_handle() -> anyhow::Result<PrometheusHandle> {
 }
 
 /// Drains histogram samples into their buckets regularly, so memory stays flat between scrapes.
-pub fn spawn_metrics_upkeep(handle: PrometheusHandle) {
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(std::time::Duration::from_secs(5));
-        loop {
-            ticker.tick().await;
-            handle.run_upkeep();
-        }
+pub fn spawn_metrics_upkeep(tasks: &BackgroundTasks, handle: PrometheusHandle) {
+    tasks.every("metrics upkeep", Duration::from_secs(5), move || {
+        handle.run_upkeep();
+        std::future::ready(())
     });
 }
 
-/// What is recorded of every request: one span (method and matched route, never the URI,
-/// headers or body, which can carry tokens), a request counter and a latency histogram.
+/// What is recorded of every request: a request counter and a latency histogram; a log line
+/// only when something is worth one: a server error (with its cause), the access log when
+/// enabled, and at `debug` a span around the request. Never the URI, headers or body, which can
+/// carry tokens: the method, the matched route, the status and the request id.
+///
+/// Nothing is formatted for a request that logs nothing: at `info` a span around every request
+/// cost ~10 µs of the fmt layer's work (docs/PERFORMANCE.md), so the span is at `debug`, and the
+/// events that need the request's context carry it as fields of their own.
 pub struct Observation {
     started: Instant,
     method: &'static str,
     route: Option<MatchedPath>,
+    id: RequestId,
     span: tracing::Span,
 }
 
@@ -98,21 +111,24 @@ impl Observation {
     pub fn start(request: &Request) -> Self {
         let method = method_label(request.method());
         let route = request.extensions().get::<MatchedPath>().cloned();
-        let span = tracing::info_span!(
+        let id = RequestId::of(request);
+        let span = tracing::debug_span!(
             "request",
             method,
             route = route_label(route.as_ref()),
+            request_id = %id,
             status = tracing::field::Empty
         );
         Self {
             started: Instant::now(),
             method,
             route,
+            id,
             span,
         }
     }
 
-    /// The request's span, to run the rest of the request in.
+    /// The request's span, to run the rest of the request in (disabled below `debug`).
     pub fn span(&self) -> tracing::Span {
         self.span.clone()
     }
@@ -120,15 +136,79 @@ impl Observation {
     /// Records the answer.
     pub fn finish(self, response: &Response) {
         let status = response.status();
+        let elapsed = self.started.elapsed();
+        let (method, route, id) = (self.method, route_label(self.route.as_ref()), &self.id);
         self.span.record("status", status.as_u16());
         if status.is_server_error() {
-            tracing::error!(parent: &self.span, status = status.as_u16(), "answered with a server error");
+            match response.extensions().get::<ErrorReport>() {
+                // `{:?}` of anyhow prints the whole "Caused by" chain, once, here.
+                Some(ErrorReport(error)) => tracing::error!(
+                    %method, %route, request_id = %id, status = status.as_u16(), error = ?error,
+                    "request failed"
+                ),
+                None => tracing::error!(
+                    %method, %route, request_id = %id, status = status.as_u16(),
+                    "answered with a server error"
+                ),
+            }
         }
-        let route = route_label(self.route.as_ref());
-        let status = status_label(status);
-        let elapsed = self.started.elapsed().as_secs_f64();
-        REQUEST_METRICS
-            .with_borrow_mut(|metrics| metrics.record(route, self.method, status, elapsed));
+        tracing::info!(
+            target: ACCESS_LOG,
+            %method, %route, status = status.as_u16(), duration_us = elapsed.as_micros() as u64,
+            request_id = %id,
+            "answered"
+        );
+        REQUEST_METRICS.with_borrow_mut(|metrics| {
+            metrics.record(route, method, status_label(status), elapsed.as_secs_f64())
+        });
+    }
+}
+
+impl Drop for Observation {
+    /// A handler that panics unwinds through here before the panic layer answers 500: the one
+    /// moment the request's context is still known.
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            tracing::error!(
+                method = %self.method,
+                route = %route_label(self.route.as_ref()),
+                request_id = %self.id,
+                "the request panicked"
+            );
+        }
+    }
+}
+
+/// The id that ties a request's log lines together: the client's or proxy's `X-Request-Id` when
+/// it is a short printable token, else a number counted by this process.
+enum RequestId {
+    Given(HeaderValue),
+    Counted(u64),
+}
+
+impl RequestId {
+    fn of(request: &Request) -> Self {
+        /// Longer ids are not ids (a UUID is 36 characters).
+        const LONGEST: usize = 64;
+        static COUNTED: AtomicU64 = AtomicU64::new(1);
+        match request.headers().get(REQUEST_ID) {
+            Some(given)
+                if given.len() <= LONGEST && given.as_bytes().iter().all(u8::is_ascii_graphic) =>
+            {
+                Self::Given(given.clone())
+            }
+            _ => Self::Counted(COUNTED.fetch_add(1, Ordering::Relaxed)),
+        }
+    }
+}
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            // Checked to be printable ASCII when taken.
+            Self::Given(given) => formatter.write_str(given.to_str().unwrap_or_default()),
+            Self::Counted(number) => write!(formatter, "{number}"),
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbErr};
 use sea_orm_migration::MigratorTrait;
 use secrecy::ExposeSecret;
 
-use crate::{config::DatabaseUrl, migrations::Migrator};
+use crate::{config::DatabaseUrl, migrations::Migrator, tasks::BackgroundTasks};
 
 mod held;
 mod reader;
@@ -68,6 +68,20 @@ impl Database {
         Ok(())
     }
 
+    /// Closes the connections at shutdown, once no request is left. On SQLite the log is first
+    /// copied into the database file and emptied, so the file alone holds every write; the
+    /// writer itself closes when the last handle to it goes, with the process.
+    pub async fn close(&self) -> Result<(), DbErr> {
+        if let Some(checkpointer) = &self.checkpointer {
+            self.writer
+                .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+                .await?;
+            checkpointer.close_by_ref().await?;
+        }
+        // On PostgreSQL the reader is the writer's pool.
+        self.reader.close().await
+    }
+
     /// Checks that both connections answer.
     pub async fn ping(&self) -> Result<(), DbErr> {
         self.writer.ping().await?;
@@ -112,14 +126,13 @@ pub async fn connect_and_migrate(url: &DatabaseUrl) -> anyhow::Result<Database> 
 
 /// Checkpoints the SQLite log every `interval`, for as long as the server runs; on PostgreSQL
 /// there is nothing to do and no task.
-pub fn spawn_checkpoint_task(db: Database, interval: Duration) {
+pub fn spawn_checkpoint_task(tasks: &BackgroundTasks, db: Database, interval: Duration) {
     if db.checkpointer.is_none() {
         return;
     }
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(interval);
-        loop {
-            ticker.tick().await;
+    tasks.every("checkpoint", interval, move || {
+        let db = db.clone();
+        async move {
             if let Err(error) = db.checkpoint().await {
                 tracing::warn!(error = ?error, "checkpointing the SQLite log failed");
             }

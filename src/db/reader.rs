@@ -16,6 +16,11 @@ impl Reader {
         Self(pool)
     }
 
+    /// Closes the pool's connections.
+    pub(super) async fn close(&self) -> Result<(), DbErr> {
+        self.0.close_by_ref().await
+    }
+
     /// Checks that the pool answers.
     pub async fn ping(&self) -> Result<(), DbErr> {
         self.0.ping().await

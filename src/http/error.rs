@@ -3,7 +3,7 @@
 //! and 500, `non_field_errors` for 413/415 so that even a login form can display them, and 429
 //! with `Retry-After` in the shape the endpoint's contract gives.
 
-use std::{collections::BTreeMap, time::Duration};
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use axum::{
     Json,
@@ -241,6 +241,11 @@ fn throttled_response(retry_after: Duration, body: ThrottledBody) -> Response {
         .into_response()
 }
 
+/// The cause of a 500, riding on the response to where the request is observed
+/// (`ops::Observation`), which logs it once with the request's method, route and id.
+#[derive(Clone, Debug)]
+pub struct ErrorReport(pub Arc<anyhow::Error>);
+
 fn detail(message: impl Into<String>) -> serde_json::Value {
     json!({ "detail": message.into() })
 }
@@ -266,9 +271,11 @@ impl IntoResponse for ApiError {
                 NON_FIELD_ERRORS: [format!("Unsupported media type \"{media_type}\" in request.")]
             }),
             Self::Internal(error) => {
-                // `{:?}` of anyhow prints the whole "Caused by" chain, once, here.
-                tracing::error!(error = ?error, "request failed");
-                detail("Internal server error")
+                let mut response = (status, Json(detail("Internal server error"))).into_response();
+                response
+                    .extensions_mut()
+                    .insert(ErrorReport(Arc::new(error)));
+                return response;
             }
         };
         let mut response = (status, Json(body)).into_response();

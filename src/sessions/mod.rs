@@ -32,6 +32,7 @@ use crate::{
     config::{Config, SessionStoreUrl},
     db::Database,
     http::{ApiError, cookies},
+    tasks::BackgroundTasks,
 };
 
 /// The session machinery shared by all requests: the store behind its cache, the clock and the
@@ -139,11 +140,10 @@ where
 }
 
 /// Deletes expired sessions every `interval`, for as long as the server runs.
-pub fn spawn_purge_task(sessions: SessionManager, interval: Duration) {
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(interval);
-        loop {
-            ticker.tick().await;
+pub fn spawn_purge_task(tasks: &BackgroundTasks, sessions: SessionManager, interval: Duration) {
+    tasks.every("session purge", interval, move || {
+        let sessions = sessions.clone();
+        async move {
             match sessions.purge_expired().await {
                 Ok(0) => {}
                 Ok(count) => tracing::info!(count, "purged expired sessions"),

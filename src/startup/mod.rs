@@ -1,7 +1,7 @@
-//! Building and running the application: state, router, middleware order, background tasks.
-//! Tests build the very same [`Application`] on port 0.
+//! Building and running the application: state, router, middleware order, background tasks,
+//! and the shutdown. Tests build the very same [`Application`] on port 0.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use anyhow::Context;
 use axum::{Router, extract::Request};
@@ -24,6 +24,7 @@ use crate::{
     languages, ops,
     sessions::{self, SessionManager},
     state::{AppState, Services},
+    tasks::BackgroundTasks,
 };
 
 /// Runs what the command line asks for: the server (default) or a maintenance command.
@@ -46,13 +47,19 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 
 /// How often SQLite's write-ahead log is copied into the database file: at a few thousand writes
 /// a second the log stays in the tens of MB.
-const WAL_CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+const WAL_CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
+
+/// How long closing the database may take at shutdown: a request still running after the
+/// shutdown timeout can hold a pooled connection, which the pool's close would wait for.
+const DATABASE_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A bound, ready-to-run server.
 pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    tasks: BackgroundTasks,
+    shutdown_timeout: Duration,
 }
 
 impl Application {
@@ -85,13 +92,20 @@ impl Application {
         let listener = TcpListener::bind(config.storefront_bind)
             .await
             .with_context(|| format!("binding STOREFRONT_BIND={}", config.storefront_bind))?;
-        sessions::spawn_purge_task(state.sessions.clone(), config.session_purge_interval);
-        db::spawn_checkpoint_task(state.db.clone(), WAL_CHECKPOINT_INTERVAL);
-        ops::spawn_metrics_upkeep(state.metrics.clone());
+        let tasks = BackgroundTasks::new();
+        sessions::spawn_purge_task(
+            &tasks,
+            state.sessions.clone(),
+            config.session_purge_interval,
+        );
+        db::spawn_checkpoint_task(&tasks, state.db.clone(), WAL_CHECKPOINT_INTERVAL);
+        ops::spawn_metrics_upkeep(&tasks, state.metrics.clone());
         Ok(Self {
             listener,
             router: router(state.clone()),
             state,
+            tasks,
+            shutdown_timeout: config.storefront_shutdown_timeout,
         })
     }
 
@@ -108,19 +122,44 @@ impl Application {
         &self.state
     }
 
-    /// Serves until Ctrl-C or SIGTERM, then finishes the requests under way.
+    /// Serves until Ctrl-C or SIGTERM, then shuts down in order: stops accepting connections,
+    /// lets the requests under way finish (for up to `STOREFRONT_SHUTDOWN_TIMEOUT`), stops the
+    /// background tasks and closes the database.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         tracing::info!(address = %self.listener.local_addr()?, "storefront listening");
         // The slash rewrite wraps the router from outside: a layer on the router runs after routing.
         let app =
             tower::util::MapRequestLayer::new(paths::append_trailing_slash).layer(self.router);
-        axum::serve(
+        let shutdown_timeout = self.shutdown_timeout;
+        let (signalled, mut signal) = tokio::sync::watch::channel(false);
+        let server = axum::serve(
             self.listener,
             axum::ServiceExt::<Request>::into_make_service(app),
         )
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving HTTP")
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            let _ = signalled.send(true);
+        })
+        .into_future();
+        let drain_deadline = async {
+            let _ = signal.wait_for(|signalled| *signalled).await;
+            tokio::time::sleep(shutdown_timeout).await;
+        };
+        // A request that outlives the bound is cut off: its connection closes with the process.
+        tokio::select! {
+            served = server => served.context("serving HTTP")?,
+            () = drain_deadline => tracing::warn!(
+                timeout_seconds = shutdown_timeout.as_secs(),
+                "requests still under way at the shutdown timeout; stopping without them"
+            ),
+        }
+        self.tasks.stop().await;
+        match tokio::time::timeout(DATABASE_CLOSE_TIMEOUT, self.state.db.close()).await {
+            Ok(closed) => closed.context("closing the database")?,
+            Err(_) => tracing::warn!("the database did not close in time; exiting anyway"),
+        }
+        tracing::info!("stopped");
+        Ok(())
     }
 }
 

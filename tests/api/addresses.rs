@@ -50,7 +50,7 @@ async fn shopper_with(app: TestApp) -> (TestApp, Places, Customer) {
 
 /// Adds an address, asserting 201; returns the answer.
 async fn add(app: &TestApp, form: &Value) -> Value {
-    let response = app.post_json("/address/", form).await;
+    let response = app.send(Method::POST, "/address/").json(form).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     json_body(response).await
 }
@@ -74,7 +74,10 @@ async fn book(app: &TestApp) -> Vec<(i64, bool)> {
 async fn an_added_address_comes_back_flat_with_its_pk() {
     let (app, places, customer) = shopper().await;
 
-    let response = app.post_json("/address/", &home(&places)).await;
+    let response = app
+        .send(Method::POST, "/address/")
+        .json(&home(&places))
+        .await;
 
     assert_eq!(response.status(), StatusCode::CREATED);
     let address = json_body(response).await;
@@ -212,7 +215,8 @@ async fn setting_a_new_primary_address_clears_the_old_one() {
     let second = pk(&add(&app, &with(home(&places), json!({"title": "Work"}))).await);
 
     let response = app
-        .patch_json(&format!("/address/{second}/"), &json!({"primary": true}))
+        .send(Method::PATCH, &format!("/address/{second}/"))
+        .json(&json!({"primary": true}))
         .await;
 
     assert_eq!(response.status(), StatusCode::OK);
@@ -226,7 +230,8 @@ async fn unsetting_the_primary_flag_leaves_no_primary_address() {
     let first = pk(&add(&app, &home(&places)).await);
 
     let response = app
-        .patch_json(&format!("/address/{first}/"), &json!({"primary": "false"}))
+        .send(Method::PATCH, &format!("/address/{first}/"))
+        .json(&json!({"primary": "false"}))
         .await;
 
     assert_eq!(response.status(), StatusCode::OK);
@@ -240,7 +245,10 @@ async fn deleting_the_primary_address_promotes_the_newest_remaining_one() {
     let second = pk(&add(&app, &with(home(&places), json!({"title": "Work"}))).await);
     let third = pk(&add(&app, &with(home(&places), json!({"title": "Mum"}))).await);
 
-    let response = app.delete(&format!("/address/{first}/")).await;
+    let response = app
+        .send(Method::DELETE, &format!("/address/{first}/"))
+        .text_plain("{}")
+        .await;
 
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert_eq!(book(&app).await, vec![(third, true), (second, false)]);
@@ -275,10 +283,8 @@ async fn shipping_and_billing_each_have_their_own_default_address() {
     let office = pk(&add(&app, &with(home(&places), json!({"title": "Office"}))).await);
 
     let response = app
-        .patch_json(
-            &format!("/address/{office}/"),
-            &json!({"is_default_billing": "true"}),
-        )
+        .send(Method::PATCH, &format!("/address/{office}/"))
+        .json(&json!({"is_default_billing": "true"}))
         .await;
 
     assert_eq!(response.status(), StatusCode::OK);
@@ -292,11 +298,9 @@ async fn shipping_and_billing_each_have_their_own_default_address() {
         vec![(home_pk, true, false), (office, false, true)]
     );
 
-    app.patch_json(
-        &format!("/address/{office}/"),
-        &json!({"is_default_shipping": true}),
-    )
-    .await;
+    app.send(Method::PATCH, &format!("/address/{office}/"))
+        .json(&json!({"is_default_shipping": true}))
+        .await;
 
     assert_eq!(
         defaults(&app).await,
@@ -323,7 +327,8 @@ async fn primary_makes_an_address_the_default_of_both_kinds() {
         ]
     );
 
-    app.patch_json(&format!("/address/{third}/"), &json!({"primary": true}))
+    app.send(Method::PATCH, &format!("/address/{third}/"))
+        .json(&json!({"primary": true}))
         .await;
 
     assert_eq!(
@@ -347,7 +352,9 @@ async fn deleting_a_default_address_passes_each_of_its_defaults_on() {
     );
     let third = pk(&add(&app, &billing).await);
 
-    app.delete(&format!("/address/{third}/")).await;
+    app.send(Method::DELETE, &format!("/address/{third}/"))
+        .text_plain("{}")
+        .await;
 
     assert_eq!(
         defaults(&app).await,
@@ -361,10 +368,8 @@ async fn a_default_flag_that_is_not_a_boolean_is_a_field_error() {
     let first = pk(&add(&app, &home(&places)).await);
 
     let response = app
-        .patch_json(
-            &format!("/address/{first}/"),
-            &json!({"is_default_billing": "maybe"}),
-        )
+        .send(Method::PATCH, &format!("/address/{first}/"))
+        .json(&json!({"is_default_billing": "maybe"}))
         .await;
 
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
@@ -382,7 +387,8 @@ async fn an_address_book_from_before_billing_defaults_keeps_its_one_default_for_
     let (app, places, _) = shopper().await;
     let first = pk(&add(&app, &home(&places)).await);
     let second = pk(&add(&app, &with(home(&places), json!({"title": "Work"}))).await);
-    app.patch_json(&format!("/address/{second}/"), &json!({"primary": true}))
+    app.send(Method::PATCH, &format!("/address/{second}/"))
+        .json(&json!({"primary": true}))
         .await;
 
     // Back to the schema before the billing flag, then up again, as an upgrade would run.
@@ -414,7 +420,8 @@ async fn patch_changes_what_the_edit_form_sends_and_ignores_read_only_keys() {
     });
 
     let response = app
-        .patch_json(&format!("/address/{}/", pk(&address)), &edit)
+        .send(Method::PATCH, &format!("/address/{}/", pk(&address)))
+        .json(&edit)
         .await;
 
     assert_eq!(response.status(), StatusCode::OK);
@@ -438,11 +445,9 @@ async fn patch_leaves_the_fields_it_does_not_send() {
     let address = add(&app, &home(&places)).await;
 
     let updated = json_body(
-        app.patch_json(
-            &format!("/address/{}/", pk(&address)),
-            &json!({"notes": "Ring twice"}),
-        )
-        .await,
+        app.send(Method::PATCH, &format!("/address/{}/", pk(&address)))
+            .json(&json!({"notes": "Ring twice"}))
+            .await,
     )
     .await;
 
@@ -462,9 +467,13 @@ async fn put_replaces_the_address_and_needs_every_required_field() {
     let address = add(&app, &home(&places)).await;
     let path = format!("/address/{}/", pk(&address));
 
-    let incomplete = app.put_json(&path, &json!({"title": "Only a title"})).await;
+    let incomplete = app
+        .send(Method::PUT, &path)
+        .json(&json!({"title": "Only a title"}))
+        .await;
     let complete = app
-        .put_json(&path, &with(home(&places), json!({"title": "Replaced"})))
+        .send(Method::PUT, &path)
+        .json(&with(home(&places), json!({"title": "Replaced"})))
         .await;
 
     assert_eq!(incomplete.status(), StatusCode::BAD_REQUEST);
@@ -484,10 +493,8 @@ async fn every_missing_or_blank_required_field_is_reported_at_once() {
     let (app, _, _) = shopper().await;
 
     let response = app
-        .post_json(
-            "/address/",
-            &json!({"title": "  ", "first_name": null, "type": "personal"}),
-        )
+        .send(Method::POST, "/address/")
+        .json(&json!({"title": "  ", "first_name": null, "type": "personal"}))
         .await;
 
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
@@ -513,7 +520,7 @@ async fn over_long_text_and_bad_values_are_field_errors() {
         }),
     );
 
-    let response = app.post_json("/address/", &form).await;
+    let response = app.send(Method::POST, "/address/").json(&form).await;
 
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert_eq!(
@@ -535,19 +542,18 @@ async fn phone_numbers_are_normalized_and_need_the_configured_digits() {
     let (app, places, _) = shopper_with(app).await;
 
     let short = app
-        .post_json(
-            "/address/",
-            &with(home(&places), json!({"phone_number": "0532 123 45 67"})),
-        )
+        .send(Method::POST, "/address/")
+        .json(&with(
+            home(&places),
+            json!({"phone_number": "0532 123 45 67"}),
+        ))
         .await;
     let long_enough = app
-        .post_json(
-            "/address/",
-            &with(
-                home(&places),
-                json!({"phone_number": "+90 (532) 123-45-67"}),
-            ),
-        )
+        .send(Method::POST, "/address/")
+        .json(&with(
+            home(&places),
+            json!({"phone_number": "+90 (532) 123-45-67"}),
+        ))
         .await;
 
     assert_eq!(short.status(), StatusCode::BAD_REQUEST);
@@ -570,21 +576,16 @@ async fn a_corporate_address_needs_company_tax_office_and_tax_number() {
         json!({"is_corporate": "true", "type": "corporate"}),
     );
 
-    let missing = app.post_json("/address/", &corporate).await;
+    let missing = app.send(Method::POST, "/address/").json(&corporate).await;
     let bad_tax_no = app
-        .post_json(
-            "/address/",
-            &with(
-                corporate.clone(),
-                json!({"company_name": "Acme", "tax_office": "Kadıköy", "tax_no": "12AB"}),
-            ),
-        )
+        .send(Method::POST, "/address/")
+        .json(&with(
+            corporate.clone(),
+            json!({"company_name": "Acme", "tax_office": "Kadıköy", "tax_no": "12AB"}),
+        ))
         .await;
     let complete = app
-        .post_json(
-            "/address/",
-            &with(corporate, json!({"company_name": "Acme Ltd", "tax_office": "Kadıköy", "tax_no": 1234567890, "e_bill_taxpayer": true})),
-        )
+        .send(Method::POST, "/address/").json(&with(corporate, json!({"company_name": "Acme Ltd", "tax_office": "Kadıköy", "tax_no": 1234567890, "e_bill_taxpayer": true})))
         .await;
 
     assert_eq!(missing.status(), StatusCode::BAD_REQUEST);
@@ -614,11 +615,9 @@ async fn type_decides_whether_an_address_is_corporate() {
 
     let address = add(&app, &form).await;
     let personal = json_body(
-        app.patch_json(
-            &format!("/address/{}/", pk(&address)),
-            &json!({"type": "customer", "is_corporate": true}),
-        )
-        .await,
+        app.send(Method::PATCH, &format!("/address/{}/", pk(&address)))
+            .json(&json!({"type": "customer", "is_corporate": true}))
+            .await,
     )
     .await;
 
@@ -681,7 +680,8 @@ async fn places_must_exist_and_belong_together() {
 
     for (change, errors) in cases {
         let response = app
-            .post_json("/address/", &with(home(&places), change.clone()))
+            .send(Method::POST, "/address/")
+            .json(&with(home(&places), change.clone()))
             .await;
 
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{change}");
@@ -696,10 +696,13 @@ async fn an_update_that_moves_the_city_must_move_the_township_too() {
     let address = add(&app, &home(&places)).await;
     let path = format!("/address/{}/", pk(&address));
 
-    let city_only = app.patch_json(&path, &json!({"city": places.ankara})).await;
+    let city_only = app
+        .send(Method::PATCH, &path)
+        .json(&json!({"city": places.ankara}))
+        .await;
     let moved = app
-        .patch_json(
-            &path,
+        .send(Method::PATCH, &path)
+        .json(
             &json!({"city": places.ankara, "township": places.cankaya, "district": places.kizilay}),
         )
         .await;
@@ -720,13 +723,12 @@ async fn an_empty_district_means_none_unless_districts_are_required() {
     let (strict, strict_places, _) = shopper_with(strict).await;
 
     let optional = app
-        .post_json("/address/", &with(home(&places), json!({"district": ""})))
+        .send(Method::POST, "/address/")
+        .json(&with(home(&places), json!({"district": ""})))
         .await;
     let required = strict
-        .post_json(
-            "/address/",
-            &with(home(&strict_places), json!({"district": null})),
-        )
+        .send(Method::POST, "/address/")
+        .json(&with(home(&strict_places), json!({"district": null})))
         .await;
 
     assert_eq!(optional.status(), StatusCode::CREATED);
@@ -743,10 +745,16 @@ async fn another_customers_address_is_not_found_and_stays_untouched() {
     app.logged_in_customer().await;
 
     let read = app.get(&path).await;
-    let patched = app.patch_json(&path, &json!({"title": "Mine now"})).await;
-    let replaced = app.put_json(&path, &home(&places)).await;
-    let deleted = app.delete(&path).await;
-    let made_primary = app.patch_json(&path, &json!({"primary": true})).await;
+    let patched = app
+        .send(Method::PATCH, &path)
+        .json(&json!({"title": "Mine now"}))
+        .await;
+    let replaced = app.send(Method::PUT, &path).json(&home(&places)).await;
+    let deleted = app.send(Method::DELETE, &path).text_plain("{}").await;
+    let made_primary = app
+        .send(Method::PATCH, &path)
+        .json(&json!({"primary": true}))
+        .await;
 
     for response in [read, patched, replaced, deleted, made_primary] {
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
@@ -781,10 +789,13 @@ async fn guests_are_asked_to_log_in() {
         app.get("/address/").await,
         app.get("/address/detailed/").await,
         app.get("/address/1/").await,
-        app.post_json("/address/", &json!({})).await,
-        app.patch_json("/address/1/", &json!({"primary": true}))
+        app.send(Method::POST, "/address/").json(&json!({})).await,
+        app.send(Method::PATCH, "/address/1/")
+            .json(&json!({"primary": true}))
             .await,
-        app.delete("/address/1/").await,
+        app.send(Method::DELETE, "/address/1/")
+            .text_plain("{}")
+            .await,
     ];
 
     for response in responses {
@@ -803,7 +814,10 @@ async fn past_the_address_limit_adding_is_a_clear_400() {
     add(&app, &home(&places)).await;
     add(&app, &home(&places)).await;
 
-    let response = app.post_json("/address/", &home(&places)).await;
+    let response = app
+        .send(Method::POST, "/address/")
+        .json(&home(&places))
+        .await;
 
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert_eq!(
@@ -828,12 +842,7 @@ async fn an_urlencoded_form_is_read_like_json() {
         ("type", "personal".to_owned()),
     ];
 
-    let response = app
-        .request(Method::POST, "/address/")
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let response = app.send(Method::POST, "/address/").form(&form).await;
 
     assert_eq!(response.status(), StatusCode::CREATED);
     assert_eq!(json_body(response).await["township"], places.kadikoy);
@@ -845,9 +854,12 @@ async fn concurrent_first_addresses_leave_one_primary_and_respect_the_limit() {
     let (app, places, _) = shopper_with(app).await;
     let form = home(&places);
 
-    let statuses = futures_util::future::join_all(
-        (0..6).map(|_| async { app.post_json("/address/", &form).await.status() }),
-    )
+    let statuses = futures_util::future::join_all((0..6).map(|_| async {
+        app.send(Method::POST, "/address/")
+            .json(&form)
+            .await
+            .status()
+    }))
     .await;
 
     let created = statuses

@@ -10,12 +10,11 @@ async fn malformed_json_is_a_non_field_error() {
     let app = spawn_app().await;
 
     let response = app
-        .bare(Method::POST, "/users/login/")
+        .send(Method::POST, "/users/login/")
+        .without_cookies()
         .header("content-type", "application/json")
         .body("{\"email\": ")
-        .send()
-        .await
-        .unwrap();
+        .await;
 
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let body = json_body(response).await;
@@ -33,11 +32,10 @@ async fn a_list_instead_of_an_object_is_refused() {
     let app = spawn_app().await;
 
     let response = app
-        .bare(Method::POST, "/users/login/")
+        .send(Method::POST, "/users/login/")
+        .without_cookies()
         .json(&json!([1, 2]))
-        .send()
-        .await
-        .unwrap();
+        .await;
 
     assert_eq!(
         json_body(response).await,
@@ -50,11 +48,10 @@ async fn a_wrong_type_names_the_field() {
     let app = spawn_app().await;
 
     let response = app
-        .bare(Method::POST, "/users/login/")
+        .send(Method::POST, "/users/login/")
+        .without_cookies()
         .json(&json!({"email": ["a"], "password": "x"}))
-        .send()
-        .await
-        .unwrap();
+        .await;
 
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert_eq!(
@@ -68,25 +65,22 @@ async fn nul_bytes_and_invalid_utf8_are_refused() {
     let app = spawn_app().await;
 
     let nul = app
-        .bare(Method::POST, "/users/login/")
+        .send(Method::POST, "/users/login/")
+        .without_cookies()
         .json(&json!({"email": "a\u{0}@example.com", "password": "x"}))
-        .send()
-        .await
-        .unwrap();
+        .await;
     let bad_json = app
-        .bare(Method::POST, "/users/login/")
+        .send(Method::POST, "/users/login/")
+        .without_cookies()
         .header("content-type", "application/json")
         .body(b"{\"email\": \"\xff\"}".to_vec())
-        .send()
-        .await
-        .unwrap();
+        .await;
     let bad_form = app
-        .bare(Method::POST, "/users/login/")
+        .send(Method::POST, "/users/login/")
+        .without_cookies()
         .header("content-type", "application/x-www-form-urlencoded")
         .body("email=%ff&password=x")
-        .send()
-        .await
-        .unwrap();
+        .await;
 
     assert_eq!(
         json_body(nul).await,
@@ -105,20 +99,18 @@ async fn a_body_over_the_limit_is_413() {
     let big = json!({"email": "a@example.com", "password": "x".repeat(2048)});
 
     let declared = app
-        .bare(Method::POST, "/users/login/")
+        .send(Method::POST, "/users/login/")
+        .without_cookies()
         .json(&big)
-        .send()
-        .await
-        .unwrap();
+        .await;
     let streamed = app
-        .bare(Method::POST, "/users/login/")
+        .send(Method::POST, "/users/login/")
+        .without_cookies()
         .header("content-type", "application/json")
         .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
             vec![Ok::<_, std::io::Error>(big.to_string())],
         )))
-        .send()
-        .await
-        .unwrap();
+        .await;
 
     assert_eq!(declared.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(
@@ -133,12 +125,11 @@ async fn an_unknown_content_type_is_415() {
     let app = spawn_app().await;
 
     let response = app
-        .bare(Method::POST, "/users/login/")
+        .send(Method::POST, "/users/login/")
+        .without_cookies()
         .header("content-type", "application/xml")
         .body("<a/>")
-        .send()
-        .await
-        .unwrap();
+        .await;
 
     assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(
@@ -152,11 +143,10 @@ async fn unknown_paths_are_404_json_whatever_the_accept_header() {
     let app = spawn_app().await;
 
     let response = app
-        .bare(Method::GET, "/no/such/page/")
+        .send(Method::GET, "/no/such/page/")
+        .without_cookies()
         .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+        .await;
 
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert_eq!(json_body(response).await, json!({"detail": "Not found."}));
@@ -179,12 +169,9 @@ async fn an_undefined_proxy_body_on_a_bodiless_write_is_ignored() {
     app.fetch_csrf_token().await;
 
     let response = app
-        .request(Method::POST, "/users/logout/")
-        .header("content-type", "text/plain;charset=UTF-8")
-        .body("{}")
-        .send()
-        .await
-        .unwrap();
+        .send(Method::POST, "/users/logout/")
+        .text_plain("{}")
+        .await;
 
     assert_eq!(response.status(), StatusCode::OK);
 }

@@ -18,12 +18,11 @@ async fn login_with_next_auths_string_body_answers_a_key() {
     });
 
     let response = app
-        .bare(Method::POST, "/users/login/")
+        .send(Method::POST, "/users/login/")
+        .without_cookies()
         .header("cookie", "undefined")
         .json(&body)
-        .send()
-        .await
-        .unwrap();
+        .await;
 
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(set_cookies(&response).len(), 1);
@@ -41,27 +40,23 @@ async fn login_accepts_urlencoded_and_multipart_bodies_and_the_slashless_path() 
     app.register(&customer).await;
 
     let form = app
-        .bare(Method::POST, "/users/login")
+        .send(Method::POST, "/users/login")
+        .without_cookies()
         .form(&[("email", &customer.email), ("password", &customer.password)])
-        .send()
-        .await
-        .unwrap();
+        .await;
     let multipart = multipart::Form::new()
         .text("username", customer.email.clone())
         .text("password", customer.password.clone());
     let multipart = app
-        .bare(Method::POST, "/users/login/")
+        .send(Method::POST, "/users/login/")
+        .without_cookies()
         .multipart(multipart)
-        .send()
-        .await
-        .unwrap();
+        .await;
     let text_plain = app
-        .bare(Method::POST, "/users/login/")
-        .header("content-type", "text/plain;charset=UTF-8")
-        .body(customer.credentials().to_string())
-        .send()
-        .await
-        .unwrap();
+        .send(Method::POST, "/users/login/")
+        .without_cookies()
+        .text_plain(customer.credentials().to_string())
+        .await;
 
     assert_eq!(form.status(), StatusCode::OK);
     assert_eq!(multipart.status(), StatusCode::OK);
@@ -75,17 +70,15 @@ async fn unknown_email_and_wrong_password_get_the_same_answer() {
     app.register(&customer).await;
 
     let wrong_password = app
-        .bare(Method::POST, "/users/login/")
+        .send(Method::POST, "/users/login/")
+        .without_cookies()
         .json(&json!({"email": customer.email, "password": "Wrong-pass-1"}))
-        .send()
-        .await
-        .unwrap();
+        .await;
     let unknown_email = app
-        .bare(Method::POST, "/users/login/")
+        .send(Method::POST, "/users/login/")
+        .without_cookies()
         .json(&json!({"email": "nobody@example.com", "password": "Wrong-pass-1"}))
-        .send()
-        .await
-        .unwrap();
+        .await;
 
     assert_eq!(wrong_password.status(), StatusCode::BAD_REQUEST);
     assert_eq!(unknown_email.status(), StatusCode::BAD_REQUEST);
@@ -99,17 +92,15 @@ async fn missing_and_malformed_fields_are_field_errors() {
     let app = spawn_app().await;
 
     let empty = app
-        .bare(Method::POST, "/users/login/")
+        .send(Method::POST, "/users/login/")
+        .without_cookies()
         .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+        .await;
     let malformed = app
-        .bare(Method::POST, "/users/login/")
+        .send(Method::POST, "/users/login/")
+        .without_cookies()
         .json(&json!({"email": "not-an-email", "password": "x"}))
-        .send()
-        .await
-        .unwrap();
+        .await;
 
     assert_eq!(
         json_body(empty).await,
@@ -138,11 +129,10 @@ async fn a_disabled_account_is_told_only_with_the_right_password() {
 
     let right = app.log_in(&customer).await;
     let wrong = app
-        .bare(Method::POST, "/users/login/")
+        .send(Method::POST, "/users/login/")
+        .without_cookies()
         .json(&json!({"email": customer.email, "password": "Wrong-pass-1"}))
-        .send()
-        .await
-        .unwrap();
+        .await;
 
     assert_eq!(
         json_body(right).await,
@@ -213,12 +203,10 @@ async fn a_failed_login_creates_no_session() {
     let app = spawn_app().await;
 
     let response = app
-        .client
-        .post(app.url("/users/login/"))
+        .send(Method::POST, "/users/login/")
+        .without_csrf_header()
         .json(&json!({"email": "x@example.com", "password": "Wrong-pass-1"}))
-        .send()
-        .await
-        .unwrap();
+        .await;
 
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert!(set_cookies(&response).is_empty());

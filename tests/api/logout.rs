@@ -19,23 +19,21 @@ async fn the_two_step_logout_of_the_storefront_works_without_a_session_cookie() 
     let app = spawn_app().await;
 
     let step1 = app
-        .bare(Method::POST, "/users/logout")
+        .send(Method::POST, "/users/logout")
+        .without_cookies()
         .header("cookie", "undefined")
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(step1.status(), StatusCode::OK);
     assert_eq!(step1.headers()["content-type"], "text/html; charset=utf-8");
     let token = token_in(&step1.text().await.unwrap());
     assert_eq!(token.len(), 64);
 
     let step2 = app
-        .bare(Method::POST, "/users/logout")
+        .send(Method::POST, "/users/logout")
+        .without_cookies()
         .header("cookie", format!("csrftoken={token}; undefined"))
         .form(&[("csrfmiddlewaretoken", token.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(step2.status(), StatusCode::OK);
     assert!(json_body(step2).await.is_object());
 }
@@ -48,12 +46,11 @@ async fn logout_with_a_session_ends_it_and_a_replayed_key_gets_401() {
     let token = crate::support::random_word(64);
 
     let response = app
-        .bare(Method::POST, "/users/logout/")
+        .send(Method::POST, "/users/logout/")
+        .without_cookies()
         .header("cookie", format!("csrftoken={token}; osessionid={key}"))
         .form(&[("csrfmiddlewaretoken", token.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .await;
 
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
@@ -61,11 +58,10 @@ async fn logout_with_a_session_ends_it_and_a_replayed_key_gets_401() {
         vec!["osessionid=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0".to_owned()]
     );
     let replay = app
-        .bare(Method::GET, "/current_user/")
+        .send(Method::GET, "/current_user/")
+        .without_cookies()
         .header("cookie", format!("osessionid={key}"))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -76,11 +72,9 @@ async fn one_step_logout_with_the_header() {
     app.fetch_csrf_token().await;
 
     let response = app
-        .request(Method::POST, "/users/logout/")
+        .send(Method::POST, "/users/logout/")
         .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+        .await;
 
     assert_eq!(
         json_body(response).await,
@@ -94,12 +88,11 @@ async fn step_two_with_a_mismatched_token_is_403() {
     let app = spawn_app().await;
 
     let response = app
-        .bare(Method::POST, "/users/logout")
+        .send(Method::POST, "/users/logout")
+        .without_cookies()
         .header("cookie", format!("csrftoken={}", "a".repeat(64)))
         .form(&[("csrfmiddlewaretoken", "b".repeat(32))])
-        .send()
-        .await
-        .unwrap();
+        .await;
 
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert_eq!(

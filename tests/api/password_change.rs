@@ -15,11 +15,10 @@ fn change_to(customer: &Customer, new_password: &str) -> Value {
 /// Logs `customer` in from another browser; its session key.
 async fn log_in_elsewhere(app: &TestApp, customer: &Customer) -> String {
     let response = app
-        .bare(Method::POST, "/users/login/")
+        .send(Method::POST, "/users/login/")
+        .without_cookies()
         .json(&customer.credentials())
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     let prefix = format!("{}=", app.cookie_name);
     crate::support::set_cookies(&response)
@@ -32,20 +31,18 @@ async fn log_in_elsewhere(app: &TestApp, customer: &Customer) -> String {
 
 /// `GET /current_user/` with only this session key.
 async fn current_user_of(app: &TestApp, key: &str) -> StatusCode {
-    app.bare(Method::GET, "/current_user/")
+    app.send(Method::GET, "/current_user/")
+        .without_cookies()
         .header("cookie", format!("{}={key}", app.cookie_name))
-        .send()
         .await
-        .unwrap()
         .status()
 }
 
 async fn log_in_with(app: &TestApp, email: &str, password: &str) -> StatusCode {
-    app.bare(Method::POST, "/users/login/")
+    app.send(Method::POST, "/users/login/")
+        .without_cookies()
         .json(&json!({"email": email, "password": password}))
-        .send()
         .await
-        .unwrap()
         .status()
 }
 
@@ -58,10 +55,8 @@ async fn a_changed_password_keeps_this_session_and_ends_the_others() {
     let elsewhere = log_in_elsewhere(&app, &customer).await;
 
     let response = app
-        .post_json(
-            "/users/password/change/",
-            &change_to(&customer, NEW_PASSWORD),
-        )
+        .send(Method::POST, "/users/password/change/")
+        .json(&change_to(&customer, NEW_PASSWORD))
         .await;
 
     assert_eq!(response.status(), StatusCode::OK);
@@ -95,7 +90,11 @@ async fn a_password_change_is_checked_in_djangos_order() {
     let customer = app.logged_in_customer().await;
     app.fetch_csrf_token().await;
     let app = &app;
-    let change = |body: Value| async move { app.post_json("/users/password/change/", &body).await };
+    let change = |body: Value| async move {
+        app.send(Method::POST, "/users/password/change/")
+            .json(&body)
+            .await
+    };
 
     let missing = change(json!({"old_password": customer.password})).await;
     let wrong_old =
@@ -134,10 +133,8 @@ async fn a_password_change_needs_a_login() {
     app.fetch_csrf_token().await;
 
     let response = app
-        .post_json(
-            "/users/password/change/",
-            &change_to(&Customer::generate(), NEW_PASSWORD),
-        )
+        .send(Method::POST, "/users/password/change/")
+        .json(&change_to(&Customer::generate(), NEW_PASSWORD))
         .await;
 
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
@@ -158,7 +155,11 @@ async fn a_password_change_racing_profile_updates_still_ends_the_other_sessions(
         // Bounded, should the change never finish.
         while !done.load(std::sync::atomic::Ordering::SeqCst) && answered < 5_000 {
             let body = json!({"first_name": format!("Name{answered}")});
-            let status = app.patch_json("/users/profile/", &body).await.status();
+            let status = app
+                .send(Method::PATCH, "/users/profile/")
+                .json(&body)
+                .await
+                .status();
             // A request that read the session before the change saved it, and the customer
             // after, is refused: in flight during the change, it cannot tell which login it has.
             assert!(
@@ -170,10 +171,8 @@ async fn a_password_change_racing_profile_updates_still_ends_the_other_sessions(
     };
     let change = async {
         let response = app
-            .post_json(
-                "/users/password/change/",
-                &change_to(&customer, NEW_PASSWORD),
-            )
+            .send(Method::POST, "/users/password/change/")
+            .json(&change_to(&customer, NEW_PASSWORD))
             .await;
         done.store(true, std::sync::atomic::Ordering::SeqCst);
         response.status()

@@ -27,7 +27,10 @@ async fn patch_changes_only_what_is_sent() {
     app.fetch_csrf_token().await;
     let change = json!({"date_of_birth": "1990-04-28", "first_name": "Ann", "phone": "05351231212", "gender": "female", "email_allowed": true, "sms_allowed": "false", "email": "ignored@example.com"});
 
-    let response = app.patch_json("/users/profile/", &change).await;
+    let response = app
+        .send(Method::PATCH, "/users/profile/")
+        .json(&change)
+        .await;
 
     assert_eq!(response.status(), StatusCode::OK);
     let profile = json_body(response).await;
@@ -49,14 +52,13 @@ async fn empty_strings_clear_phone_and_gender() {
     let app = spawn_app().await;
     app.logged_in_customer().await;
     app.fetch_csrf_token().await;
-    app.patch_json(
-        "/users/profile/",
-        &json!({"phone": "05351231212", "gender": "male"}),
-    )
-    .await;
+    app.send(Method::PATCH, "/users/profile/")
+        .json(&json!({"phone": "05351231212", "gender": "male"}))
+        .await;
 
     let profile = json_body(
-        app.patch_json("/users/profile/", &json!({"phone": "", "gender": ""}))
+        app.send(Method::PATCH, "/users/profile/")
+            .json(&json!({"phone": "", "gender": ""}))
             .await,
     )
     .await;
@@ -72,10 +74,8 @@ async fn invalid_changes_are_field_errors_and_change_nothing() {
     app.fetch_csrf_token().await;
 
     let response = app
-        .patch_json(
-            "/users/profile/",
-            &json!({"first_name": "Changed", "date_of_birth": "2999-01-01", "gender": "x"}),
-        )
+        .send(Method::PATCH, "/users/profile/")
+        .json(&json!({"first_name": "Changed", "date_of_birth": "2999-01-01", "gender": "x"}))
         .await;
 
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
@@ -93,11 +93,7 @@ async fn invalid_changes_are_field_errors_and_change_nothing() {
 async fn the_profile_needs_a_login() {
     let app = spawn_app().await;
 
-    let response = app
-        .request(Method::GET, "/users/profile/")
-        .send()
-        .await
-        .unwrap();
+    let response = app.send(Method::GET, "/users/profile/").await;
 
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
@@ -117,7 +113,10 @@ async fn concurrent_changes_answer_each_with_its_own_change_and_the_last_one_sta
         .collect();
 
     let answers = futures_util::future::join_all(changes.iter().map(|change| async {
-        let response = app.patch_json("/users/profile/", change).await;
+        let response = app
+            .send(Method::PATCH, "/users/profile/")
+            .json(change)
+            .await;
         assert_eq!(response.status(), StatusCode::OK);
         json_body(response).await
     }))

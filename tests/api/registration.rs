@@ -38,12 +38,10 @@ async fn registration_stores_every_field_the_form_sends_as_strings() {
     });
 
     let response = app
-        .client
-        .post(app.url("/users/registration/"))
+        .send(Method::POST, "/users/registration/")
+        .without_csrf_header()
         .json(&body)
-        .send()
-        .await
-        .unwrap();
+        .await;
 
     assert_eq!(response.status(), StatusCode::CREATED);
     let user = json_body(app.current_user().await).await;
@@ -70,11 +68,10 @@ async fn registration_rejects_an_email_that_differs_only_in_case() {
     };
 
     let response = app
-        .bare(Method::POST, "/users/registration/")
+        .send(Method::POST, "/users/registration/")
+        .without_cookies()
         .json(&twin.registration())
-        .send()
-        .await
-        .unwrap();
+        .await;
 
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert_eq!(
@@ -89,11 +86,10 @@ async fn every_invalid_field_is_reported_at_once() {
     let body = json!({"email": "nope", "password": "123", "phone": "12", "gender": "x", "date_of_birth": "31.01.1990", "first_name": "J".repeat(151)});
 
     let response = app
-        .bare(Method::POST, "/users/registration/")
+        .send(Method::POST, "/users/registration/")
+        .without_cookies()
         .json(&body)
-        .send()
-        .await
-        .unwrap();
+        .await;
 
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert_eq!(
@@ -114,23 +110,20 @@ async fn weak_passwords_get_djangos_validator_messages() {
     let attempt = |password: &str| json!({"email": "jane.doe@example.com", "password": password, "first_name": "Jane"});
 
     let short_numeric = app
-        .bare(Method::POST, "/users/registration/")
+        .send(Method::POST, "/users/registration/")
+        .without_cookies()
         .json(&attempt("1234567"))
-        .send()
-        .await
-        .unwrap();
+        .await;
     let common = app
-        .bare(Method::POST, "/users/registration/")
+        .send(Method::POST, "/users/registration/")
+        .without_cookies()
         .json(&attempt("password123"))
-        .send()
-        .await
-        .unwrap();
+        .await;
     let similar = app
-        .bare(Method::POST, "/users/registration/")
+        .send(Method::POST, "/users/registration/")
+        .without_cookies()
         .json(&attempt("jane.doe@example"))
-        .send()
-        .await
-        .unwrap();
+        .await;
 
     assert_eq!(
         json_body(short_numeric).await,
@@ -156,11 +149,10 @@ async fn the_allauth_password_pair_must_match() {
     let body = json!({"email": "pair@example.com", "password1": "Xk39!pQz-long", "password2": "Xk39!pQz-lonG"});
 
     let response = app
-        .bare(Method::POST, "/users/registration/")
+        .send(Method::POST, "/users/registration/")
+        .without_cookies()
         .json(&body)
-        .send()
-        .await
-        .unwrap();
+        .await;
 
     assert_eq!(
         json_body(response).await,

@@ -56,7 +56,8 @@ impl TestDatabase {
         Database::connect(&self.connection_string()).await.unwrap()
     }
 
-    fn connection_string(&self) -> String {
+    /// The URL the server connects with (for the real binary's `DATABASE_URL`).
+    pub fn connection_string(&self) -> String {
         match self {
             Self::Sqlite { url, .. } => url.clone(),
             Self::Postgres { server_url, schema } => {

@@ -1,10 +1,11 @@
 //! `spawn_app()` and the customer's steps as `TestApp` methods.
 
 mod database;
+mod request;
 
 use std::sync::Arc;
 
-use reqwest::{Method, RequestBuilder, Response, StatusCode, cookie::CookieStore};
+use reqwest::{Method, Response, StatusCode, cookie::CookieStore};
 use serde_json::{Value, json};
 use storefront::{
     clock::Clock,
@@ -13,7 +14,7 @@ use storefront::{
     state::AppState,
 };
 
-pub use self::database::TestDatabase;
+pub use self::{database::TestDatabase, request::TestRequest};
 
 /// A customer with a unique e-mail address and a password that passes the validators.
 #[derive(Clone, Debug)]
@@ -143,56 +144,18 @@ impl TestApp {
         );
     }
 
-    /// A request through the cookie jar, with the CSRF header a browser sends when it has a token.
-    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        let builder = self.client.request(method, self.url(path));
-        match self.cookie("csrftoken") {
-            Some(token) => builder.header("x-csrftoken", token),
-            None => builder,
-        }
+    /// A request as the browser sends it: the jar's cookies, and the `X-CSRFToken` header when
+    /// the jar holds a token. Awaiting it gives the response.
+    pub fn send(&self, method: Method, path: &str) -> TestRequest {
+        TestRequest::new(
+            self.client.request(method, self.url(path)),
+            self.cookie("csrftoken"),
+        )
     }
 
-    /// A request without the jar: only the headers the test sets.
-    pub fn bare(&self, method: Method, path: &str) -> RequestBuilder {
-        reqwest::Client::new().request(method, self.url(path))
-    }
-
+    /// `GET`, the most frequent step, as the browser sends it.
     pub async fn get(&self, path: &str) -> Response {
-        self.request(Method::GET, path).send().await.unwrap()
-    }
-
-    pub async fn patch_json(&self, path: &str, body: &Value) -> Response {
-        self.request(Method::PATCH, path)
-            .json(body)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
-        self.request(Method::POST, path)
-            .json(body)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    pub async fn put_json(&self, path: &str, body: &Value) -> Response {
-        self.request(Method::PUT, path)
-            .json(body)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// `DELETE` as the storefront's proxy sends it: body `{}` as `text/plain`.
-    pub async fn delete(&self, path: &str) -> Response {
-        self.request(Method::DELETE, path)
-            .header("content-type", "text/plain;charset=UTF-8")
-            .body("{}")
-            .send()
-            .await
-            .unwrap()
+        self.send(Method::GET, path).await
     }
 
     /// `GET /csrf_token/`, and the token kept as the `csrftoken` cookie.
@@ -205,22 +168,18 @@ impl TestApp {
 
     /// Registers through the endpoint, as the storefront's server does (no CSRF header).
     pub async fn register(&self, customer: &Customer) -> Response {
-        self.client
-            .post(self.url("/users/registration/"))
+        self.send(Method::POST, "/users/registration/")
+            .without_csrf_header()
             .json(&customer.registration())
-            .send()
             .await
-            .unwrap()
     }
 
     /// Logs in as the storefront's server does (no CSRF header, JSON credentials).
     pub async fn log_in(&self, customer: &Customer) -> Response {
-        self.client
-            .post(self.url("/users/login/"))
+        self.send(Method::POST, "/users/login/")
+            .without_csrf_header()
             .json(&customer.credentials())
-            .send()
             .await
-            .unwrap()
     }
 
     /// A new customer, registered and logged in on this client.
@@ -236,11 +195,9 @@ impl TestApp {
     /// `POST /i18n/setlang/` as the proxy sends it (urlencoded); a visitor without a session gets
     /// a guest session holding the choice.
     pub async fn choose_language(&self, code: &str) -> Response {
-        self.request(Method::POST, "/i18n/setlang/")
+        self.send(Method::POST, "/i18n/setlang/")
             .form(&[("language", code)])
-            .send()
             .await
-            .unwrap()
     }
 
     pub async fn current_user(&self) -> Response {
@@ -275,4 +232,19 @@ pub async fn json_body(response: Response) -> Value {
         "JSON expected"
     );
     response.json().await.unwrap()
+}
+
+/// The `.rs` files under `directory`, in order (tests that read the source).
+pub fn rust_files(directory: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(directory).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|extension| extension == "rs") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
 }
