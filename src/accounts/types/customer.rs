@@ -1,0 +1,161 @@
+//! A customer account as the rest of the server sees it, built from its row.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::{ProfileChange, view::CurrentUserView};
+use crate::accounts::entity;
+
+/// A customer account as the rest of the server sees it.
+#[derive(Debug, Clone)]
+pub struct Customer {
+    /// Primary key.
+    pub id: i64,
+    /// Opaque public name.
+    pub username: String,
+    /// E-mail address as typed.
+    pub email: String,
+    /// Given name.
+    pub first_name: String,
+    /// Family name.
+    pub last_name: String,
+    /// Phone number.
+    pub phone: Option<String>,
+    /// Gender.
+    pub gender: Option<String>,
+    /// Date of birth.
+    pub date_of_birth: Option<NaiveDate>,
+    /// Marketing e-mail consent.
+    pub email_allowed: bool,
+    /// Marketing SMS consent.
+    pub sms_allowed: bool,
+    /// Marketing call consent.
+    pub call_allowed: Option<bool>,
+    /// Whether the account may log in.
+    pub is_active: bool,
+    /// `registered`.
+    pub user_type: String,
+    /// Preferred language.
+    pub language_code: Option<String>,
+    /// Free-form attributes.
+    pub attributes: Value,
+    /// Account creation time.
+    pub date_joined: DateTime<Utc>,
+    /// Latest login.
+    pub last_login: Option<DateTime<Utc>>,
+    /// Latest change.
+    pub modified_date: DateTime<Utc>,
+    pub(in crate::accounts) password_hash: String,
+    /// Derived once per load: read on every authenticated request.
+    session_auth_hash: String,
+    hashed_email: String,
+    /// `GET /current_user/` rendered once per load: the hottest authenticated read.
+    current_user_json: std::sync::OnceLock<bytes::Bytes>,
+}
+
+impl From<entity::Model> for Customer {
+    fn from(row: entity::Model) -> Self {
+        let hashed_email = hex::encode(Sha256::digest(row.email.trim().to_lowercase()));
+        Self {
+            id: row.id,
+            username: row.username,
+            email: row.email,
+            first_name: row.first_name,
+            last_name: row.last_name,
+            phone: row.phone,
+            gender: row.gender,
+            date_of_birth: row.date_of_birth,
+            email_allowed: row.email_allowed,
+            sms_allowed: row.sms_allowed,
+            call_allowed: row.call_allowed,
+            is_active: row.is_active,
+            user_type: row.user_type,
+            language_code: row.language_code,
+            attributes: row.attributes,
+            date_joined: row.date_joined,
+            last_login: row.last_login,
+            modified_date: row.modified_date,
+            session_auth_hash: session_auth_hash(&row.password),
+            hashed_email,
+            current_user_json: std::sync::OnceLock::new(),
+            password_hash: row.password,
+        }
+    }
+}
+
+/// Django's session auth hash idea: a value derived from the password hash, kept in the session
+/// at login, so that a password change ends the other sessions. A hash of the hash reveals
+/// nothing usable.
+fn session_auth_hash(password_hash: &str) -> String {
+    hex::encode(Sha256::digest(format!(
+        "storefront.session-auth:{password_hash}"
+    )))
+}
+
+impl Customer {
+    /// The password-derived value a session keeps (see [`session_auth_hash`]).
+    pub fn session_auth_hash(&self) -> &str {
+        &self.session_auth_hash
+    }
+
+    /// Lowercase hex SHA-256 of the trimmed, lower-cased e-mail (for analytics).
+    pub fn hashed_email(&self) -> &str {
+        &self.hashed_email
+    }
+
+    /// The `GET /current_user/` body, serialized on first use.
+    pub fn current_user_json(&self) -> bytes::Bytes {
+        self.current_user_json
+            .get_or_init(|| {
+                serde_json::to_vec(&CurrentUserView::from(self))
+                    .unwrap_or_default()
+                    .into()
+            })
+            .clone()
+    }
+
+    /// Makes `change`, requested at `at` (what the profile update makes the database do).
+    pub(in crate::accounts) fn apply_profile_change(
+        &mut self,
+        change: &ProfileChange,
+        at: DateTime<Utc>,
+    ) {
+        self.modified_date = at;
+        if let Some(first_name) = &change.first_name {
+            self.first_name.clone_from(first_name);
+        }
+        if let Some(last_name) = &change.last_name {
+            self.last_name.clone_from(last_name);
+        }
+        if let Some(phone) = &change.phone {
+            self.phone = phone.as_ref().map(|phone| phone.as_ref().to_owned());
+        }
+        if let Some(date_of_birth) = change.date_of_birth {
+            self.date_of_birth = date_of_birth;
+        }
+        if let Some(gender) = change.gender {
+            self.gender = gender.map(|gender| gender.as_str().to_owned());
+        }
+        if let Some(email_allowed) = change.email_allowed {
+            self.email_allowed = email_allowed;
+        }
+        if let Some(sms_allowed) = change.sms_allowed {
+            self.sms_allowed = sms_allowed;
+        }
+        if let Some(call_allowed) = change.call_allowed {
+            self.call_allowed = Some(call_allowed);
+        }
+        if let Some(language_code) = &change.language_code {
+            self.language_code.clone_from(language_code);
+        }
+        // What was rendered before the change no longer holds.
+        self.current_user_json = std::sync::OnceLock::new();
+    }
+
+    /// Replaces the password hash (and what derives from it).
+    pub(in crate::accounts) fn set_password_hash(&mut self, hash: String) {
+        self.session_auth_hash = session_auth_hash(&hash);
+        self.password_hash = hash;
+    }
+}
