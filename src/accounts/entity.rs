@@ -3,6 +3,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use super::PhoneNumber;
+
 /// One customer account.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
@@ -22,8 +24,8 @@ pub struct Model {
     pub first_name: String,
     /// Family name, `""` when unknown.
     pub last_name: String,
-    /// Normalized phone number.
-    pub phone: Option<String>,
+    /// Phone number in E.164 (`+905321234567`).
+    pub phone: Option<PhoneNumber>,
     /// `female`, `male` or `none`.
     pub gender: Option<String>,
     /// Date of birth.

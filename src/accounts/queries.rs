@@ -76,10 +76,7 @@ pub async fn insert_customer(
         password: Set(password_hash),
         first_name: Set(customer.first_name.clone()),
         last_name: Set(customer.last_name.clone()),
-        phone: Set(customer
-            .phone
-            .as_ref()
-            .map(|phone| phone.as_ref().to_owned())),
+        phone: Set(customer.phone.clone()),
         gender: Set(customer.gender.map(|gender| gender.as_str().to_owned())),
         date_of_birth: Set(customer.date_of_birth),
         email_allowed: Set(customer.email_allowed),
@@ -280,7 +277,7 @@ fn changed_columns(change: &ProfileChange, at: DateTime<Utc>) -> entity::ActiveM
         row.last_name = Set(last_name.clone());
     }
     if let Some(phone) = &change.phone {
-        row.phone = Set(phone.as_ref().map(|phone| phone.as_ref().to_owned()));
+        row.phone = Set(phone.clone());
     }
     if let Some(date_of_birth) = change.date_of_birth {
         row.date_of_birth = Set(date_of_birth);

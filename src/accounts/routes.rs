@@ -38,7 +38,7 @@ pub async fn register(
     Payload(form): Payload<RegistrationForm>,
 ) -> Result<(StatusCode, Json<KeyView>), ApiError> {
     let now = state.clock.now();
-    let new_customer = form.parse(now.date_naive())?;
+    let new_customer = form.parse(now.date_naive(), state.settings.phone_default_region)?;
     let taken = || {
         ApiError::field(
             "email",
@@ -179,13 +179,16 @@ fn logout_form() -> Response {
         (status = 200, description = "The customer", body = CurrentUserView),
         (status = 401, description = "Not logged in", body = ErrorDetail),
     ))]
-pub async fn get_current_user(CurrentUser(customer): CurrentUser) -> Response {
+pub async fn get_current_user(
+    State(state): State<AppState>,
+    CurrentUser(customer): CurrentUser,
+) -> Response {
     (
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
-        customer.current_user_json(),
+        customer.current_user_json(state.settings.phone_default_region),
     )
         .into_response()
 }
@@ -196,8 +199,14 @@ pub async fn get_current_user(CurrentUser(customer): CurrentUser) -> Response {
         (status = 200, description = "The profile", body = ProfileView),
         (status = 401, description = "Not logged in", body = ErrorDetail),
     ))]
-pub async fn get_profile(CurrentUser(customer): CurrentUser) -> Json<ProfileView> {
-    Json(ProfileView::from(customer.as_ref()))
+pub async fn get_profile(
+    State(state): State<AppState>,
+    CurrentUser(customer): CurrentUser,
+) -> Json<ProfileView> {
+    Json(ProfileView::new(
+        &customer,
+        state.settings.phone_default_region,
+    ))
 }
 
 /// Changes the profile fields present in the body; others stay. E-mail changes go elsewhere.
@@ -215,7 +224,7 @@ pub async fn update_profile(
     Payload(form): Payload<ProfileForm>,
 ) -> Result<Json<ProfileView>, ApiError> {
     let now = state.clock.now();
-    let change = form.parse(now.date_naive())?;
+    let change = form.parse(now.date_naive(), state.settings.phone_default_region)?;
     let update = queries::ProfileUpdate {
         customer_id: customer.id,
         change,
@@ -227,7 +236,10 @@ pub async fn update_profile(
         .submit(update)
         .await?
         .ok_or(ApiError::Unauthenticated)?;
-    Ok(Json(ProfileView::from(updated.as_ref())))
+    Ok(Json(ProfileView::new(
+        &updated,
+        state.settings.phone_default_region,
+    )))
 }
 
 /// Same as `PATCH` (the fields are all optional).

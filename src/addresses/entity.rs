@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::accounts::PhoneNumber;
+
 /// One address of a customer's address book.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "addresses")]
@@ -19,8 +21,8 @@ pub struct Model {
     pub last_name: String,
     /// Contact e-mail (the owner's by default).
     pub email: Option<String>,
-    /// Normalized phone number.
-    pub phone_number: String,
+    /// Phone number in E.164 (`+905321234567`).
+    pub phone_number: PhoneNumber,
     /// Country.
     pub country_id: i64,
     /// City, in the country.

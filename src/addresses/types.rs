@@ -3,6 +3,7 @@
 //! `DetailedAddressView` with nested places and owner).
 
 use chrono::{DateTime, NaiveDate, Utc};
+use phonenumber::country::Id;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -64,7 +65,7 @@ pub struct AddressForm {
     #[serde(default, deserialize_with = "sent")]
     #[schema(value_type = Option<String>)]
     pub email: Option<Value>,
-    /// Required; spaces, brackets, dashes removed; at least `ADDRESS_PHONE_MIN_LENGTH` digits.
+    /// Required; national (`0532 123 45 67`) or with its country code (`+44 20 7123 4567`).
     #[serde(default, deserialize_with = "sent")]
     #[schema(value_type = Option<String>)]
     pub phone_number: Option<Value>,
@@ -158,8 +159,8 @@ pub enum Mode {
 
 /// The settings and facts address validation depends on.
 pub struct AddressRules<'a> {
-    /// Fewest digits of a phone number.
-    pub phone_min_digits: usize,
+    /// Region of phone numbers typed without a country code.
+    pub phone_region: Id,
     /// Whether a district is required.
     pub district_required: bool,
     /// The owner's e-mail, the default contact address.
@@ -203,8 +204,8 @@ pub struct AddressDetails {
     pub last_name: String,
     /// Contact e-mail.
     pub email: Option<String>,
-    /// Normalized phone number.
-    pub phone_number: String,
+    /// Phone number.
+    pub phone_number: PhoneNumber,
     /// Country pk.
     pub country_id: i64,
     /// City pk.
@@ -251,7 +252,7 @@ impl AddressDetails {
         let parts = [
             normalize(&self.first_name),
             normalize(&self.last_name),
-            normalize(&self.phone_number),
+            self.phone_number.e164().to_owned(),
             self.country_id.to_string(),
             self.city_id.to_string(),
             self.township_id.to_string(),
@@ -532,29 +533,14 @@ impl AddressForm {
             Some(value) => {
                 let result = text(&value)
                     .and_then(|phone| phone.ok_or_else(|| REQUIRED.to_owned()))
-                    .and_then(|phone| PhoneNumber::parse(&phone))
-                    .and_then(|phone| {
-                        if phone.digit_count() < rules.phone_min_digits {
-                            Err(format!(
-                                "Ensure this field has at least {} digits.",
-                                rules.phone_min_digits
-                            ))
-                        } else {
-                            Ok(phone.as_ref().to_owned())
-                        }
-                    });
-                merge
-                    .errors
-                    .check("phone_number", result)
-                    .unwrap_or_default()
+                    .and_then(|phone| PhoneNumber::parse(&phone, rules.phone_region));
+                merge.errors.check("phone_number", result)
             }
             None if full => {
                 merge.errors.add("phone_number", REQUIRED);
-                String::new()
+                None
             }
-            None => base
-                .map(|base| base.phone_number.clone())
-                .unwrap_or_default(),
+            None => base.map(|base| base.phone_number.clone()),
         };
 
         let country_id = merge.place(
@@ -699,6 +685,9 @@ impl AddressForm {
             billing: flag("is_default_billing", self.is_default_billing).or(primary),
         };
 
+        let Some(phone_number) = phone_number else {
+            return Err(ApiError::Validation(merge.errors));
+        };
         merge.errors.into_result(|| AddressChange {
             details: AddressDetails {
                 title,
@@ -859,6 +848,7 @@ pub struct AddressFields {
     first_name: String,
     last_name: String,
     email: Option<String>,
+    /// National digits for numbers of the default region (`05321234567`), else E.164.
     phone_number: String,
     line: String,
     postcode: Option<String>,
@@ -886,8 +876,8 @@ pub struct AddressFields {
     longitude: Option<String>,
 }
 
-impl From<&Address> for AddressFields {
-    fn from(address: &Address) -> Self {
+impl AddressFields {
+    fn new(address: &Address, phone_region: Id) -> Self {
         let details = &address.details;
         Self {
             pk: address.id,
@@ -895,7 +885,7 @@ impl From<&Address> for AddressFields {
             first_name: details.first_name.clone(),
             last_name: details.last_name.clone(),
             email: details.email.clone(),
-            phone_number: details.phone_number.clone(),
+            phone_number: details.phone_number.display(phone_region),
             line: details.line.clone(),
             postcode: details.postcode.clone(),
             notes: details.notes.clone(),
@@ -931,10 +921,11 @@ pub struct AddressView {
     user: i64,
 }
 
-impl From<&Address> for AddressView {
-    fn from(address: &Address) -> Self {
+impl AddressView {
+    /// The view of `address`; phone numbers of `phone_region` in national form.
+    pub fn new(address: &Address, phone_region: Id) -> Self {
         Self {
-            fields: address.into(),
+            fields: AddressFields::new(address, phone_region),
             country: address.details.country_id,
             city: address.details.city_id,
             township: address.details.township_id,
@@ -970,11 +961,17 @@ pub struct PlacesByIds {
 }
 
 impl DetailedAddressView {
-    /// The view of `address`, owned by `owner`, with its places from `places`.
-    pub fn new(address: &Address, places: &PlacesByIds, owner: &Customer) -> Self {
+    /// The view of `address`, owned by `owner`, with its places from `places`; phone numbers of
+    /// `phone_region` in national form.
+    pub fn new(
+        address: &Address,
+        places: &PlacesByIds,
+        owner: &Customer,
+        phone_region: Id,
+    ) -> Self {
         let details = &address.details;
         Self {
-            fields: address.into(),
+            fields: AddressFields::new(address, phone_region),
             country: places.countries.get(&details.country_id).map(Into::into),
             city: places.cities.get(&details.city_id).map(Into::into),
             township: places.townships.get(&details.township_id).map(Into::into),
@@ -982,7 +979,7 @@ impl DetailedAddressView {
                 .district_id
                 .and_then(|id| places.districts.get(&id))
                 .map(Into::into),
-            user: owner.into(),
+            user: AddressOwnerView::new(owner, phone_region),
         }
     }
 }
@@ -1019,8 +1016,8 @@ pub struct AddressOwnerView {
     modified_date: String,
 }
 
-impl From<&Customer> for AddressOwnerView {
-    fn from(customer: &Customer) -> Self {
+impl AddressOwnerView {
+    fn new(customer: &Customer, phone_region: Id) -> Self {
         Self {
             pk: customer.id,
             username: customer.username.clone(),
@@ -1035,7 +1032,10 @@ impl From<&Customer> for AddressOwnerView {
             call_allowed: customer.call_allowed,
             gender: customer.gender.clone(),
             attributes: customer.attributes.clone(),
-            phone: customer.phone.clone(),
+            phone: customer
+                .phone
+                .as_ref()
+                .map(|phone| phone.display(phone_region)),
             date_of_birth: customer.date_of_birth,
             attributes_kwargs: Map::new(),
             user_type: customer.user_type.clone(),

@@ -10,6 +10,8 @@ mod m0002_sessions;
 mod m0003_geography;
 mod m0004_addresses;
 mod m0005_default_billing_address;
+// m0006 (the users' version column) comes from another branch.
+mod m0007_phones_e164;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -22,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_geography::Migration),
             Box::new(m0004_addresses::Migration),
             Box::new(m0005_default_billing_address::Migration),
+            Box::new(m0007_phones_e164::Migration),
         ]
     }
 }

@@ -4,7 +4,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::{ProfileChange, view::CurrentUserView};
+use phonenumber::country::Id;
+
+use super::{PhoneNumber, ProfileChange, view::CurrentUserView};
 use crate::accounts::entity;
 
 /// A customer account as the rest of the server sees it.
@@ -21,7 +23,7 @@ pub struct Customer {
     /// Family name.
     pub last_name: String,
     /// Phone number.
-    pub phone: Option<String>,
+    pub phone: Option<PhoneNumber>,
     /// Gender.
     pub gender: Option<String>,
     /// Date of birth.
@@ -104,11 +106,12 @@ impl Customer {
         &self.hashed_email
     }
 
-    /// The `GET /current_user/` body, serialized on first use.
-    pub fn current_user_json(&self) -> bytes::Bytes {
+    /// The `GET /current_user/` body, serialized on first use. `phone_region` is the
+    /// configured default region: one per process, so the cached body cannot go stale.
+    pub fn current_user_json(&self, phone_region: Id) -> bytes::Bytes {
         self.current_user_json
             .get_or_init(|| {
-                serde_json::to_vec(&CurrentUserView::from(self))
+                serde_json::to_vec(&CurrentUserView::new(self, phone_region))
                     .unwrap_or_default()
                     .into()
             })
@@ -129,7 +132,7 @@ impl Customer {
             self.last_name.clone_from(last_name);
         }
         if let Some(phone) = &change.phone {
-            self.phone = phone.as_ref().map(|phone| phone.as_ref().to_owned());
+            self.phone.clone_from(phone);
         }
         if let Some(date_of_birth) = change.date_of_birth {
             self.date_of_birth = date_of_birth;

@@ -1,6 +1,7 @@
 //! The profile form and its parsed, partial change (`ProfileChange`).
 
 use chrono::NaiveDate;
+use phonenumber::country::Id;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -64,7 +65,12 @@ pub struct ProfileChange {
 
 impl ProfileForm {
     /// Parses the form, collecting every field error.
-    pub fn parse(self, today: NaiveDate) -> Result<ProfileChange, crate::http::ApiError> {
+    /// Phone numbers without a country code are read as numbers of `phone_region`.
+    pub fn parse(
+        self,
+        today: NaiveDate,
+        phone_region: Id,
+    ) -> Result<ProfileChange, crate::http::ApiError> {
         let mut errors = FieldErrors::default();
         let change = ProfileChange {
             first_name: self
@@ -75,7 +81,7 @@ impl ProfileForm {
                 .and_then(|name| errors.check("last_name", form::parse_name(Some(name)))),
             phone: self.phone.and_then(|raw| match raw.trim() {
                 "" => Some(None),
-                raw => errors.check("phone", PhoneNumber::parse(raw).map(Some)),
+                raw => errors.check("phone", PhoneNumber::parse(raw, phone_region).map(Some)),
             }),
             date_of_birth: self.date_of_birth.and_then(|raw| {
                 errors.check("date_of_birth", form::parse_date_of_birth(&raw, today))

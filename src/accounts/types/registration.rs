@@ -1,6 +1,7 @@
 //! The registration form and what it means once parsed (`NewCustomer`).
 
 use chrono::NaiveDate;
+use phonenumber::country::Id;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -34,7 +35,7 @@ pub struct RegistrationForm {
     /// Family name, at most 150 characters.
     #[serde(default, deserialize_with = "lenient::string")]
     pub last_name: Option<String>,
-    /// Phone number: 10–15 digits, optional leading `+`; spaces, brackets and dashes are removed.
+    /// Phone number, national (`0532 123 45 67`) or with its country code (`+44 20 7123 4567`).
     #[serde(default, deserialize_with = "lenient::string")]
     pub phone: Option<String>,
     /// `female`, `male`, `none` or empty.
@@ -88,7 +89,8 @@ pub struct NewCustomer {
 
 impl RegistrationForm {
     /// Parses the form, collecting every field error (password rules included).
-    pub fn parse(self, today: NaiveDate) -> Result<NewCustomer, ApiError> {
+    /// Phone numbers without a country code are read as numbers of `phone_region`.
+    pub fn parse(self, today: NaiveDate, phone_region: Id) -> Result<NewCustomer, ApiError> {
         let mut errors = FieldErrors::default();
         let email = errors.check("email", Email::parse(&self.email.unwrap_or_default()));
         let (password_field, raw_password) =
@@ -98,7 +100,7 @@ impl RegistrationForm {
         let last_name = errors.check("last_name", form::parse_name(self.last_name));
         let phone = match self.phone.as_deref().map(str::trim) {
             None | Some("") => Some(None),
-            Some(raw) => errors.check("phone", PhoneNumber::parse(raw).map(Some)),
+            Some(raw) => errors.check("phone", PhoneNumber::parse(raw, phone_region).map(Some)),
         };
         let gender = errors.check(
             "gender",

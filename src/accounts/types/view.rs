@@ -5,6 +5,8 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use phonenumber::country::Id;
+
 use super::{Customer, Gender};
 
 /// Date-times on the wire: ISO 8601 UTC with microseconds and `Z`.
@@ -38,15 +40,19 @@ pub struct CurrentUserView {
     attributes: Value,
 }
 
-impl From<&Customer> for CurrentUserView {
-    fn from(customer: &Customer) -> Self {
+impl CurrentUserView {
+    /// The view of `customer`; phone numbers of `phone_region` in national form.
+    pub fn new(customer: &Customer, phone_region: Id) -> Self {
         Self {
             pk: customer.id,
             username: customer.username.clone(),
             email: customer.email.clone(),
             first_name: customer.first_name.clone(),
             last_name: customer.last_name.clone(),
-            phone: customer.phone.clone(),
+            phone: customer
+                .phone
+                .as_ref()
+                .map(|phone| phone.display(phone_region)),
             email_allowed: customer.email_allowed,
             sms_allowed: customer.sms_allowed,
             call_allowed: customer.call_allowed,
@@ -90,14 +96,18 @@ pub struct ProfileView {
     attributes: Value,
 }
 
-impl From<&Customer> for ProfileView {
-    fn from(customer: &Customer) -> Self {
+impl ProfileView {
+    /// The view of `customer`; phone numbers of `phone_region` in national form.
+    pub fn new(customer: &Customer, phone_region: Id) -> Self {
         Self {
             id: customer.id,
             first_name: customer.first_name.clone(),
             last_name: customer.last_name.clone(),
             email: customer.email.clone(),
-            phone: customer.phone.clone(),
+            phone: customer
+                .phone
+                .as_ref()
+                .map(|phone| phone.display(phone_region)),
             email_allowed: customer.email_allowed,
             sms_allowed: customer.sms_allowed,
             call_allowed: customer.call_allowed,
