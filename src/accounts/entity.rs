@@ -3,7 +3,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use super::PhoneNumber;
+use super::types::{Email, Gender, LanguageCode, PhoneNumber};
 
 /// One customer account.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -15,7 +15,7 @@ pub struct Model {
     /// Opaque public name, 32 hex characters.
     pub username: String,
     /// The e-mail address as the customer typed it.
-    pub email: String,
+    pub email: Email,
     /// The lower-cased address: the unique key logins match on.
     pub email_lower: String,
     /// Password hash (PHC argon2id, or a legacy Django hash until the next login).
@@ -27,7 +27,7 @@ pub struct Model {
     /// Phone number in E.164 (`+905321234567`).
     pub phone: Option<PhoneNumber>,
     /// `female`, `male` or `none`.
-    pub gender: Option<String>,
+    pub gender: Option<Gender>,
     /// Date of birth.
     pub date_of_birth: Option<Date>,
     /// Marketing e-mail consent.
@@ -41,7 +41,7 @@ pub struct Model {
     /// `registered`.
     pub user_type: String,
     /// Preferred language.
-    pub language_code: Option<String>,
+    pub language_code: Option<LanguageCode>,
     /// Free-form attributes (consents, register client type).
     pub attributes: Json,
     /// When the account was created.

@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::accounts::PhoneNumber;
+use crate::accounts::{Email, PhoneNumber};
 
 /// One address of a customer's address book.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -20,7 +20,7 @@ pub struct Model {
     /// Recipient's family name.
     pub last_name: String,
     /// Contact e-mail (the owner's by default).
-    pub email: Option<String>,
+    pub email: Option<Email>,
     /// Phone number in E.164 (`+905321234567`).
     pub phone_number: PhoneNumber,
     /// Country.

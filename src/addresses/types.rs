@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use super::entity;
 use crate::{
-    accounts::{Customer, Email, PhoneNumber},
+    accounts::{Customer, Email, Gender, PhoneNumber},
     geo::{City, CityView, Country, CountryView, District, DistrictView, Township, TownshipView},
     http::{ApiError, FieldErrors, lenient},
 };
@@ -164,7 +164,7 @@ pub struct AddressRules<'a> {
     /// Whether a district is required.
     pub district_required: bool,
     /// The owner's e-mail, the default contact address.
-    pub owner_email: &'a str,
+    pub owner_email: &'a Email,
 }
 
 /// The places an address names (pks as parsed; unparseable ones are `None`).
@@ -203,7 +203,7 @@ pub struct AddressDetails {
     /// Family name.
     pub last_name: String,
     /// Contact e-mail.
-    pub email: Option<String>,
+    pub email: Option<Email>,
     /// Phone number.
     pub phone_number: PhoneNumber,
     /// Country pk.
@@ -518,14 +518,14 @@ impl AddressForm {
         let email = match self.email {
             Some(value) => {
                 let result = text(&value).and_then(|email| match email {
-                    None => Ok(rules.owner_email.to_owned()),
-                    Some(email) => Email::parse(&email).map(|email| email.as_ref().to_owned()),
+                    None => Ok(rules.owner_email.clone()),
+                    Some(email) => Email::parse(&email),
                 });
                 merge.errors.check("email", result)
             }
             None => Some(
                 base.and_then(|base| base.email.clone())
-                    .unwrap_or_else(|| rules.owner_email.to_owned()),
+                    .unwrap_or_else(|| rules.owner_email.clone()),
             ),
         };
 
@@ -884,7 +884,10 @@ impl AddressFields {
             title: details.title.clone(),
             first_name: details.first_name.clone(),
             last_name: details.last_name.clone(),
-            email: details.email.clone(),
+            email: details
+                .email
+                .as_ref()
+                .map(|email| email.as_ref().to_owned()),
             phone_number: details.phone_number.display(phone_region),
             line: details.line.clone(),
             postcode: details.postcode.clone(),
@@ -1004,7 +1007,7 @@ pub struct AddressOwnerView {
     email_allowed: bool,
     sms_allowed: bool,
     call_allowed: Option<bool>,
-    gender: Option<String>,
+    gender: Option<Gender>,
     #[schema(value_type = Object)]
     attributes: Value,
     phone: Option<String>,
@@ -1023,14 +1026,14 @@ impl AddressOwnerView {
             username: customer.username.clone(),
             first_name: customer.first_name.clone(),
             last_name: customer.last_name.clone(),
-            email: customer.email.clone(),
+            email: customer.email.as_ref().to_owned(),
             is_active: customer.is_active,
             date_joined: wire_time(&customer.date_joined),
             last_login: customer.last_login.as_ref().map(wire_time),
             email_allowed: customer.email_allowed,
             sms_allowed: customer.sms_allowed,
             call_allowed: customer.call_allowed,
-            gender: customer.gender.clone(),
+            gender: customer.gender,
             attributes: customer.attributes.clone(),
             phone: customer
                 .phone

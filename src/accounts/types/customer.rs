@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 
 use phonenumber::country::Id;
 
-use super::{PhoneNumber, ProfileChange, view::CurrentUserView};
+use super::{Email, Gender, LanguageCode, PhoneNumber, ProfileChange, view::CurrentUserView};
 use crate::accounts::entity;
 
 /// A customer account as the rest of the server sees it.
@@ -17,7 +17,7 @@ pub struct Customer {
     /// Opaque public name.
     pub username: String,
     /// E-mail address as typed.
-    pub email: String,
+    pub email: Email,
     /// Given name.
     pub first_name: String,
     /// Family name.
@@ -25,7 +25,7 @@ pub struct Customer {
     /// Phone number.
     pub phone: Option<PhoneNumber>,
     /// Gender.
-    pub gender: Option<String>,
+    pub gender: Option<Gender>,
     /// Date of birth.
     pub date_of_birth: Option<NaiveDate>,
     /// Marketing e-mail consent.
@@ -39,7 +39,7 @@ pub struct Customer {
     /// `registered`.
     pub user_type: String,
     /// Preferred language.
-    pub language_code: Option<String>,
+    pub language_code: Option<LanguageCode>,
     /// Free-form attributes.
     pub attributes: Value,
     /// Account creation time.
@@ -58,7 +58,7 @@ pub struct Customer {
 
 impl From<entity::Model> for Customer {
     fn from(row: entity::Model) -> Self {
-        let hashed_email = hex::encode(Sha256::digest(row.email.trim().to_lowercase()));
+        let hashed_email = hex::encode(Sha256::digest(row.email.as_ref().trim().to_lowercase()));
         Self {
             id: row.id,
             username: row.username,
@@ -138,7 +138,7 @@ impl Customer {
             self.date_of_birth = date_of_birth;
         }
         if let Some(gender) = change.gender {
-            self.gender = gender.map(|gender| gender.as_str().to_owned());
+            self.gender = gender;
         }
         if let Some(email_allowed) = change.email_allowed {
             self.email_allowed = email_allowed;

@@ -1,9 +1,11 @@
 //! A syntactically valid e-mail address: the one parse of what the customer typed.
 
+use sea_orm::DeriveValueType;
+
 use super::{REQUIRED, too_long};
 
-/// A syntactically valid e-mail address, trimmed, as the customer typed it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A syntactically valid e-mail address, trimmed, as the customer typed it. Stored as text.
+#[derive(Debug, Clone, PartialEq, Eq, DeriveValueType)]
 pub struct Email(String);
 
 impl Email {

@@ -6,6 +6,7 @@ mod customer;
 mod email;
 mod form;
 mod gender;
+mod language;
 mod phone;
 mod profile;
 mod registration;
@@ -16,6 +17,7 @@ pub use self::{
     email::Email,
     form::LoginForm,
     gender::Gender,
+    language::LanguageCode,
     phone::PhoneNumber,
     profile::{ProfileChange, ProfileForm},
     registration::{NewCustomer, RegistrationForm},

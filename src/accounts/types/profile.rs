@@ -5,7 +5,7 @@ use phonenumber::country::Id;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{Gender, PhoneNumber, form};
+use super::{Gender, LanguageCode, PhoneNumber, form};
 use crate::http::{FieldErrors, lenient};
 
 /// A partial profile update; absent keys are left alone.
@@ -60,7 +60,7 @@ pub struct ProfileChange {
     /// New call consent.
     pub call_allowed: Option<bool>,
     /// New language (inner `None` clears it).
-    pub language_code: Option<Option<String>>,
+    pub language_code: Option<Option<LanguageCode>>,
 }
 
 impl ProfileForm {
@@ -92,17 +92,9 @@ impl ProfileForm {
             email_allowed: self.email_allowed,
             sms_allowed: self.sms_allowed,
             call_allowed: self.call_allowed,
-            language_code: self.language_code.and_then(|raw| {
-                let code = raw.trim().to_ascii_lowercase();
-                let valid =
-                    code.len() <= 16 && code.chars().all(|c| c.is_ascii_alphabetic() || c == '-');
-                let result = if valid {
-                    Ok((!code.is_empty()).then_some(code))
-                } else {
-                    Err("Enter a valid language code.".to_owned())
-                };
-                errors.check("language_code", result)
-            }),
+            language_code: self
+                .language_code
+                .and_then(|raw| errors.check("language_code", LanguageCode::parse(&raw))),
         };
         errors.into_result(|| change)
     }

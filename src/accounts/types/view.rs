@@ -31,7 +31,7 @@ pub struct CurrentUserView {
     last_login: Option<String>,
     #[schema(value_type = Option<String>, example = "1998-03-09")]
     date_of_birth: Option<NaiveDate>,
-    gender: Option<String>,
+    gender: Option<Gender>,
     /// Lowercase hex SHA-256 of the trimmed, lower-cased e-mail (for analytics).
     hashed_email: String,
     is_active: bool,
@@ -46,7 +46,7 @@ impl CurrentUserView {
         Self {
             pk: customer.id,
             username: customer.username.clone(),
-            email: customer.email.clone(),
+            email: customer.email.as_ref().to_owned(),
             first_name: customer.first_name.clone(),
             last_name: customer.last_name.clone(),
             phone: customer
@@ -59,7 +59,7 @@ impl CurrentUserView {
             date_joined: wire_time(&customer.date_joined),
             last_login: customer.last_login.as_ref().map(wire_time),
             date_of_birth: customer.date_of_birth,
-            gender: customer.gender.clone(),
+            gender: customer.gender,
             hashed_email: customer.hashed_email().to_owned(),
             is_active: customer.is_active,
             user_type: customer.user_type.clone(),
@@ -89,7 +89,7 @@ pub struct ProfileView {
     avatar: Option<String>,
     #[schema(value_type = Option<String>, example = "1990-04-28")]
     date_of_birth: Option<NaiveDate>,
-    gender: Option<String>,
+    gender: Option<Gender>,
     genders: Vec<ChoiceView>,
     language_code: Option<String>,
     #[schema(value_type = Object)]
@@ -103,7 +103,7 @@ impl ProfileView {
             id: customer.id,
             first_name: customer.first_name.clone(),
             last_name: customer.last_name.clone(),
-            email: customer.email.clone(),
+            email: customer.email.as_ref().to_owned(),
             phone: customer
                 .phone
                 .as_ref()
@@ -113,7 +113,7 @@ impl ProfileView {
             call_allowed: customer.call_allowed,
             avatar: None,
             date_of_birth: customer.date_of_birth,
-            gender: customer.gender.clone(),
+            gender: customer.gender,
             genders: Gender::ALL
                 .iter()
                 .map(|gender| ChoiceView {
@@ -121,7 +121,10 @@ impl ProfileView {
                     label: gender.label(),
                 })
                 .collect(),
-            language_code: customer.language_code.clone(),
+            language_code: customer
+                .language_code
+                .as_ref()
+                .map(|code| code.as_ref().to_owned()),
             attributes: customer.attributes.clone(),
         }
     }
