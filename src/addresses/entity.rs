@@ -2,6 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
+use super::types::TaxNumber;
 use crate::accounts::{Email, PhoneNumber};
 
 /// One address of a customer's address book.
@@ -44,7 +45,7 @@ pub struct Model {
     /// Tax office (corporate only).
     pub tax_office: Option<String>,
     /// Tax number, digits (corporate only).
-    pub tax_no: Option<String>,
+    pub tax_no: Option<TaxNumber>,
     /// E-invoice taxpayer (corporate only).
     pub e_bill_taxpayer: bool,
     /// National id for personal invoices.

@@ -4,6 +4,7 @@
 use phonenumber::country::Id;
 use sha2::{Digest, Sha256};
 
+use super::TaxNumber;
 use crate::{
     accounts::{Email, PhoneNumber},
     geo::{City, Country, District, Township},
@@ -79,10 +80,11 @@ pub struct AddressDetails {
     /// Tax office (corporate only).
     pub tax_office: Option<String>,
     /// Tax number (corporate only).
-    pub tax_no: Option<String>,
+    pub tax_no: Option<TaxNumber>,
     /// E-invoice taxpayer (corporate only).
     pub e_bill_taxpayer: bool,
-    /// National id.
+    /// National id. Plain text on purpose: its rule depends on the address's country (11 digits
+    /// in Türkiye, free elsewhere), so it is checked with the places rather than by a type.
     pub identity_number: Option<String>,
     /// Latitude.
     pub latitude: Option<String>,
@@ -115,7 +117,10 @@ impl AddressDetails {
             optional(&self.postcode),
             self.is_corporate.to_string(),
             optional(&self.company_name),
-            optional(&self.tax_no),
+            self.tax_no
+                .as_ref()
+                .map(|tax_no| tax_no.as_ref().to_owned())
+                .unwrap_or_default(),
         ];
         let digest = hex::encode(Sha256::digest(parts.join("\u{1f}")));
         digest.chars().take(32).collect()

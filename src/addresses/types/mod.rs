@@ -7,6 +7,7 @@ mod details;
 mod form;
 mod merge;
 mod parse;
+mod tax_number;
 mod values;
 mod view;
 
@@ -17,6 +18,7 @@ pub use self::{
         PlaceIds,
     },
     form::{AddressForm, Mode},
+    tax_number::TaxNumber,
     view::{AddressView, DetailedAddressView, PlacesByIds},
 };
 

@@ -5,9 +5,9 @@ use serde_json::Value;
 
 use super::{
     AddressChange, AddressDetails, AddressForm, AddressRules, DefaultsChange, FoundPlaces, Mode,
-    REQUIRED,
+    REQUIRED, TaxNumber,
     merge::{Merge, kept_place},
-    values::{boolean, does_not_exist, text},
+    values::{boolean, does_not_exist, text, within},
 };
 use crate::{
     accounts::{Email, PhoneNumber},
@@ -49,7 +49,7 @@ struct Places {
 struct Corporate {
     company_name: Option<String>,
     tax_office: Option<String>,
-    tax_no: Option<String>,
+    tax_no: Option<TaxNumber>,
     e_bill_taxpayer: bool,
 }
 
@@ -285,21 +285,21 @@ impl Merge<'_> {
             |b| &b.tax_office,
             COMPANY_MAX,
         );
-        let tax_no = self.optional("tax_no", form.tax_no.take(), |b| &b.tax_no, TAX_NO_MAX);
-        if tax_no
-            .as_ref()
-            .is_some_and(|tax_no| !tax_no.bytes().all(|byte| byte.is_ascii_digit()))
-        {
-            self.errors
-                .add("tax_no", "Enter a valid tax number: digits only.");
-        }
+        // A tax number that is not digits is wrong, not missing: one message.
+        let (tax_no, tax_no_missing) = match self.tax_no(form.tax_no.take()) {
+            Ok(tax_no) => {
+                let missing = tax_no.is_none();
+                (tax_no, missing)
+            }
+            Err(()) => (None, false),
+        };
         if touched {
-            for (name, value) in [
-                ("company_name", &company_name),
-                ("tax_office", &tax_office),
-                ("tax_no", &tax_no),
+            for (name, missing) in [
+                ("company_name", company_name.is_none()),
+                ("tax_office", tax_office.is_none()),
+                ("tax_no", tax_no_missing),
             ] {
-                if value.is_none() {
+                if missing {
                     self.errors.add(name, REQUIRED);
                 }
             }
@@ -309,6 +309,24 @@ impl Merge<'_> {
             tax_office,
             tax_no,
             e_bill_taxpayer: self.e_bill_taxpayer(form.e_bill_taxpayer.take()),
+        }
+    }
+
+    /// The tax number: sent (blank or too long is none), or kept; `Err` when sent but not
+    /// digits (the error is recorded).
+    fn tax_no(&mut self, sent: Option<Value>) -> Result<Option<TaxNumber>, ()> {
+        let Some(value) = sent else {
+            return Ok(self.base.and_then(|base| base.tax_no.clone()));
+        };
+        match text(&value).and_then(within(TAX_NO_MAX)) {
+            Ok(Some(text)) => TaxNumber::parse(&text)
+                .map(Some)
+                .map_err(|message| self.errors.add("tax_no", message)),
+            Ok(None) => Ok(None),
+            Err(message) => {
+                self.errors.add("tax_no", message);
+                Ok(None)
+            }
         }
     }
 

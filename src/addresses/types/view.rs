@@ -68,7 +68,10 @@ impl AddressFields {
             is_corporate: details.is_corporate,
             company_name: details.company_name.clone(),
             tax_office: details.tax_office.clone(),
-            tax_no: details.tax_no.clone(),
+            tax_no: details
+                .tax_no
+                .as_ref()
+                .map(|tax_no| tax_no.as_ref().to_owned()),
             e_bill_taxpayer: details.e_bill_taxpayer,
             identity_number: details.identity_number.clone(),
             primary: address.is_default_shipping,
