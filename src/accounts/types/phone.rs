@@ -37,6 +37,9 @@ impl PhoneNumber {
     /// the trunk prefix (`05321234567`, what the storefront's `^(05)\d{9}$` checks), any other
     /// in E.164 (`+442071234567`).
     pub fn display(&self, region: Id) -> String {
+        // Re-parsing the stored number costs about 9 µs in a release build here (20 000 calls in
+        // a scratch program; parsing typed input about 3 µs): under 1 ms for a page of 100
+        // addresses, so the display form is not cached.
         match phonenumber::parse(None, &self.0) {
             Ok(number) if number.country().id() == Some(region) => number
                 .format()
