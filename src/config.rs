@@ -88,13 +88,14 @@ pub struct Config {
     #[arg(long, env = "STOREFRONT_SHUTDOWN_TIMEOUT", default_value = "30", value_parser = parse_seconds)]
     pub storefront_shutdown_timeout: Duration,
 
+    /// Region (ISO 3166-1 alpha-2, e.g. `TR`, `GB`) of phone numbers typed without `+` and a
+    /// country code; its numbers are answered in national form (`05321234567`), others in E.164.
+    #[arg(long, env = "PHONE_DEFAULT_REGION", default_value = "TR", value_parser = parse_phone_region)]
+    pub phone_default_region: phonenumber::country::Id,
+
     /// Most addresses one customer may keep; creating one more is refused with a 400.
     #[arg(long, env = "ADDRESS_LIMIT_PER_CUSTOMER", default_value = "100")]
     pub address_limit_per_customer: u64,
-
-    /// Fewest digits an address's phone number must have (after removing spaces, brackets, dashes).
-    #[arg(long, env = "ADDRESS_PHONE_MIN_LENGTH", default_value = "11")]
-    pub address_phone_min_length: usize,
 
     /// Require a district on every address.
     #[arg(long, env = "ADDRESS_DISTRICT_REQUIRED", default_value = "false", value_parser = BoolishValueParser::new(), action = clap::ArgAction::Set)]
@@ -319,6 +320,19 @@ fn parse_cookie_name(value: &str) -> Result<String, String> {
     }
 }
 
+// A region the metadata has no numbering plan for could not parse any national number.
+fn parse_phone_region(value: &str) -> Result<phonenumber::country::Id, String> {
+    let code = value.trim().to_ascii_uppercase();
+    code.parse::<phonenumber::country::Id>()
+        .ok()
+        .filter(|region| {
+            phonenumber::metadata::DATABASE
+                .by_id(region.as_ref())
+                .is_some()
+        })
+        .ok_or_else(|| format!("`{value}` is not a region with phone numbers, e.g. TR or GB"))
+}
+
 fn parse_log_filter(value: &str) -> Result<String, String> {
     tracing_subscriber::EnvFilter::try_new(value)
         .map(|_| value.to_owned())
@@ -330,8 +344,9 @@ fn parse_log_filter(value: &str) -> Result<String, String> {
 pub struct Settings {
     /// Most addresses one customer may keep.
     pub address_limit_per_customer: u64,
-    /// Fewest digits of an address's phone number.
-    pub address_phone_min_length: usize,
+    /// Region of phone numbers typed without a country code, and whose numbers are answered in
+    /// national form.
+    pub phone_default_region: phonenumber::country::Id,
     /// Whether every address needs a district.
     pub address_district_required: bool,
     /// The shop's languages.
@@ -342,9 +357,35 @@ impl From<&Config> for Settings {
     fn from(config: &Config) -> Self {
         Self {
             address_limit_per_customer: config.address_limit_per_customer,
-            address_phone_min_length: config.address_phone_min_length,
+            phone_default_region: config.phone_default_region,
             address_district_required: config.address_district_required,
             languages: config.languages.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Config, String> {
+        Config::try_parse_from(std::iter::once("storefront").chain(args.iter().copied()))
+            .map_err(|error| error.render().to_string())
+    }
+
+    #[test]
+    fn the_phone_region_is_any_region_with_numbers_in_any_case() {
+        let config = parse(&["--phone-default-region", "gb"]).unwrap();
+
+        assert_eq!(config.phone_default_region, phonenumber::country::Id::GB);
+    }
+
+    #[test]
+    fn an_unknown_phone_region_is_refused_naming_the_variable() {
+        let error = parse(&["--phone-default-region", "XX"]).unwrap_err();
+
+        let first_line = error.lines().next().unwrap();
+        assert!(first_line.contains("PHONE_DEFAULT_REGION"), "{first_line}");
+        assert!(first_line.contains("XX"), "{first_line}");
     }
 }

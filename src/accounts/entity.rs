@@ -3,6 +3,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use super::types::{Email, Gender, LanguageCode, PhoneNumber};
+
 /// One customer account.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
@@ -13,7 +15,7 @@ pub struct Model {
     /// Opaque public name, 32 hex characters.
     pub username: String,
     /// The e-mail address as the customer typed it.
-    pub email: String,
+    pub email: Email,
     /// The lower-cased address: the unique key logins match on.
     pub email_lower: String,
     /// Password hash (PHC argon2id, or a legacy Django hash until the next login).
@@ -22,10 +24,10 @@ pub struct Model {
     pub first_name: String,
     /// Family name, `""` when unknown.
     pub last_name: String,
-    /// Normalized phone number.
-    pub phone: Option<String>,
+    /// Phone number in E.164 (`+905321234567`).
+    pub phone: Option<PhoneNumber>,
     /// `female`, `male` or `none`.
-    pub gender: Option<String>,
+    pub gender: Option<Gender>,
     /// Date of birth.
     pub date_of_birth: Option<Date>,
     /// Marketing e-mail consent.
@@ -39,7 +41,7 @@ pub struct Model {
     /// `registered`.
     pub user_type: String,
     /// Preferred language.
-    pub language_code: Option<String>,
+    pub language_code: Option<LanguageCode>,
     /// Free-form attributes (consents, register client type).
     pub attributes: Json,
     /// When the account was created.

@@ -60,16 +60,13 @@ pub async fn insert_customer(
 ) -> Result<Customer, sea_orm::DbErr> {
     let row = entity::ActiveModel {
         username: Set(hex::encode(rand::random::<[u8; 16]>())),
-        email: Set(customer.email.as_ref().to_owned()),
+        email: Set(customer.email.clone()),
         email_lower: Set(customer.email.lowercase()),
         password: Set(password_hash),
         first_name: Set(customer.first_name.clone()),
         last_name: Set(customer.last_name.clone()),
-        phone: Set(customer
-            .phone
-            .as_ref()
-            .map(|phone| phone.as_ref().to_owned())),
-        gender: Set(customer.gender.map(|gender| gender.as_str().to_owned())),
+        phone: Set(customer.phone.clone()),
+        gender: Set(customer.gender),
         date_of_birth: Set(customer.date_of_birth),
         email_allowed: Set(customer.email_allowed),
         sms_allowed: Set(customer.sms_allowed),
@@ -158,13 +155,13 @@ fn changed_columns(change: &ProfileChange, at: DateTime<Utc>) -> entity::ActiveM
         row.last_name = Set(last_name.clone());
     }
     if let Some(phone) = &change.phone {
-        row.phone = Set(phone.as_ref().map(|phone| phone.as_ref().to_owned()));
+        row.phone = Set(phone.clone());
     }
     if let Some(date_of_birth) = change.date_of_birth {
         row.date_of_birth = Set(date_of_birth);
     }
     if let Some(gender) = change.gender {
-        row.gender = Set(gender.map(|gender| gender.as_str().to_owned()));
+        row.gender = Set(gender);
     }
     if let Some(email_allowed) = change.email_allowed {
         row.email_allowed = Set(email_allowed);

@@ -41,7 +41,7 @@ pub async fn register(
     Payload(form): Payload<RegistrationForm>,
 ) -> Result<(StatusCode, Json<KeyView>), ApiError> {
     let now = state.clock.now();
-    let new_customer = form.parse(now.date_naive())?;
+    let new_customer = form.parse(now.date_naive(), state.settings.phone_default_region)?;
     let taken = || {
         ApiError::field(
             "email",
@@ -165,13 +165,16 @@ fn logout_form() -> Response {
         (status = 200, description = "The customer", body = CurrentUserView),
         (status = 401, description = "Not logged in", body = ErrorDetail),
     ))]
-pub async fn get_current_user(CurrentCustomer(customer): CurrentCustomer) -> Response {
+pub async fn get_current_user(
+    State(state): State<AppState>,
+    CurrentCustomer(customer): CurrentCustomer,
+) -> Response {
     (
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
-        customer.current_user_json(),
+        customer.current_user_json(state.settings.phone_default_region),
     )
         .into_response()
 }
@@ -182,8 +185,14 @@ pub async fn get_current_user(CurrentCustomer(customer): CurrentCustomer) -> Res
         (status = 200, description = "The profile", body = ProfileView),
         (status = 401, description = "Not logged in", body = ErrorDetail),
     ))]
-pub async fn get_profile(CurrentCustomer(customer): CurrentCustomer) -> Json<ProfileView> {
-    Json(ProfileView::from(customer.as_ref()))
+pub async fn get_profile(
+    State(state): State<AppState>,
+    CurrentCustomer(customer): CurrentCustomer,
+) -> Json<ProfileView> {
+    Json(ProfileView::new(
+        &customer,
+        state.settings.phone_default_region,
+    ))
 }
 
 /// Changes the profile fields present in the body; others stay. E-mail changes go elsewhere.
@@ -200,12 +209,18 @@ pub async fn update_profile(
     CurrentCustomer(customer): CurrentCustomer,
     Payload(form): Payload<ProfileForm>,
 ) -> Result<Json<ProfileView>, ApiError> {
-    let change = form.parse(state.clock.now().date_naive())?;
+    let change = form.parse(
+        state.clock.now().date_naive(),
+        state.settings.phone_default_region,
+    )?;
     // The account went away since this request authenticated: as for any stale login.
     let updated = super::update_profile(&state, customer.id, &change)
         .await?
         .ok_or(ApiError::Unauthenticated)?;
-    Ok(Json(ProfileView::from(updated.as_ref())))
+    Ok(Json(ProfileView::new(
+        &updated,
+        state.settings.phone_default_region,
+    )))
 }
 
 /// Same as `PATCH` (the fields are all optional).

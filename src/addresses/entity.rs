@@ -2,6 +2,9 @@
 
 use sea_orm::entity::prelude::*;
 
+use super::types::TaxNumber;
+use crate::accounts::{Email, PhoneNumber};
+
 /// One address of a customer's address book.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "addresses")]
@@ -18,9 +21,9 @@ pub struct Model {
     /// Recipient's family name.
     pub last_name: String,
     /// Contact e-mail (the owner's by default).
-    pub email: Option<String>,
-    /// Normalized phone number.
-    pub phone_number: String,
+    pub email: Option<Email>,
+    /// Phone number in E.164 (`+905321234567`).
+    pub phone_number: PhoneNumber,
     /// Country.
     pub country_id: i64,
     /// City, in the country.
@@ -42,7 +45,7 @@ pub struct Model {
     /// Tax office (corporate only).
     pub tax_office: Option<String>,
     /// Tax number, digits (corporate only).
-    pub tax_no: Option<String>,
+    pub tax_no: Option<TaxNumber>,
     /// E-invoice taxpayer (corporate only).
     pub e_bill_taxpayer: bool,
     /// National id for personal invoices.

@@ -51,7 +51,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 fn rules<'a>(settings: &Settings, owner: &'a Customer) -> AddressRules<'a> {
     AddressRules {
-        phone_min_digits: settings.address_phone_min_length,
+        phone_region: settings.phone_default_region,
         district_required: settings.address_district_required,
         owner_email: &owner.email,
     }

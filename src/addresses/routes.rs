@@ -26,7 +26,9 @@ pub async fn list_addresses(
     request: ListRequest,
 ) -> Result<Json<Page<AddressView>>, ApiError> {
     let page = super::list_page(state.db.read(), &state.settings, &customer, &request).await?;
-    Ok(Json(page.map(|address| AddressView::from(&address))))
+    Ok(Json(page.map(|address| {
+        AddressView::new(&address, state.settings.phone_default_region)
+    })))
 }
 
 /// The customer's addresses with places and owner nested (what the storefront renders).
@@ -45,7 +47,12 @@ pub async fn list_detailed_addresses(
     let page = super::list_page(state.db.read(), &state.settings, &customer, &request).await?;
     let places = places_of(state.db.read(), &page.results).await?;
     Ok(Json(page.map(|address| {
-        DetailedAddressView::new(&address, &places, &customer)
+        DetailedAddressView::new(
+            &address,
+            &places,
+            &customer,
+            state.settings.phone_default_region,
+        )
     })))
 }
 
@@ -72,7 +79,13 @@ pub async fn create_address(
         state.clock.now(),
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(AddressView::from(&address))))
+    Ok((
+        StatusCode::CREATED,
+        Json(AddressView::new(
+            &address,
+            state.settings.phone_default_region,
+        )),
+    ))
 }
 
 /// One of the customer's addresses.
@@ -91,7 +104,10 @@ pub async fn get_address(
     let address = queries::find_address(state.db.read(), customer.id, pk)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(Json(AddressView::from(&address)))
+    Ok(Json(AddressView::new(
+        &address,
+        state.settings.phone_default_region,
+    )))
 }
 
 /// Changes the fields sent; others stay. `{"primary": true}` makes it the default address and
@@ -122,7 +138,10 @@ pub async fn update_address(
         state.clock.now(),
     )
     .await?;
-    Ok(Json(AddressView::from(&address)))
+    Ok(Json(AddressView::new(
+        &address,
+        state.settings.phone_default_region,
+    )))
 }
 
 /// Replaces the address: the required fields must all be sent.
@@ -152,7 +171,10 @@ pub async fn replace_address(
         state.clock.now(),
     )
     .await?;
-    Ok(Json(AddressView::from(&address)))
+    Ok(Json(AddressView::new(
+        &address,
+        state.settings.phone_default_region,
+    )))
 }
 
 /// Deletes the address (any body is ignored). If it was the primary address, the newest

@@ -11,6 +11,7 @@ mod m0003_geography;
 mod m0004_addresses;
 mod m0005_default_billing_address;
 mod m0006_user_version;
+mod m0007_phones_e164;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_addresses::Migration),
             Box::new(m0005_default_billing_address::Migration),
             Box::new(m0006_user_version::Migration),
+            Box::new(m0007_phones_e164::Migration),
         ]
     }
 }

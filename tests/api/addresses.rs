@@ -382,8 +382,6 @@ async fn a_default_flag_that_is_not_a_boolean_is_a_field_error() {
 
 #[tokio::test]
 async fn an_address_book_from_before_billing_defaults_keeps_its_one_default_for_both() {
-    use sea_orm_migration::MigratorTrait;
-    use storefront::migrations::Migrator;
     let (app, places, _) = shopper().await;
     let first = pk(&add(&app, &home(&places)).await);
     let second = pk(&add(&app, &with(home(&places), json!({"title": "Work"}))).await);
@@ -393,8 +391,10 @@ async fn an_address_book_from_before_billing_defaults_keeps_its_one_default_for_
 
     // Back to the schema before the billing flag, then up again, as an upgrade would run.
     let connection = app.database.connect().await;
-    Migrator::down(&connection, Some(1)).await.unwrap();
-    Migrator::up(&connection, None).await.unwrap();
+    app.database
+        .roll_back(&connection, "m0005_default_billing_address")
+        .await;
+    app.database.migrate(&connection).await;
 
     assert_eq!(
         defaults(&app).await,
@@ -537,34 +537,127 @@ async fn over_long_text_and_bad_values_are_field_errors() {
 }
 
 #[tokio::test]
-async fn phone_numbers_are_normalized_and_need_the_configured_digits() {
-    let app = spawn_app_with(|config| config.address_phone_min_length = 12).await;
+async fn a_turkish_phone_number_is_answered_in_national_form_however_it_was_typed() {
+    let (app, places, _) = shopper().await;
+
+    for typed in ["0532 123 45 67", "+90 (532) 123-45-67", "5321234567"] {
+        let address = add(&app, &with(home(&places), json!({"phone_number": typed}))).await;
+
+        assert_eq!(address["phone_number"], "05321234567", "{typed}");
+    }
+    let listed = json_body(app.get("/address/").await).await;
+    for address in listed["results"].as_array().unwrap() {
+        assert_eq!(address["phone_number"], "05321234567");
+    }
+}
+
+#[tokio::test]
+async fn a_phone_number_of_another_country_is_answered_in_e164() {
+    let (app, places, _) = shopper().await;
+
+    let address = add(
+        &app,
+        &with(home(&places), json!({"phone_number": "+44 20 7123 4567"})),
+    )
+    .await;
+
+    assert_eq!(address["phone_number"], "+442071234567");
+}
+
+#[tokio::test]
+async fn numbers_no_phone_can_have_are_field_errors() {
+    let (app, places, _) = shopper().await;
+
+    for typed in ["+0000000000", "12"] {
+        let response = app
+            .send(Method::POST, "/address/")
+            .json(&with(home(&places), json!({"phone_number": typed})))
+            .await;
+
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{typed}");
+        assert_eq!(
+            json_body(response).await,
+            json!({"phone_number": ["Enter a valid phone number."]})
+        );
+    }
+}
+
+#[tokio::test]
+async fn phone_numbers_are_stored_in_e164() {
+    let (app, places, _) = shopper().await;
+
+    add(
+        &app,
+        &with(home(&places), json!({"phone_number": "0532 123 45 67"})),
+    )
+    .await;
+
+    assert_eq!(
+        app.database.text_column("addresses", "phone_number").await,
+        vec![Some("+905321234567".to_owned())]
+    );
+}
+
+#[tokio::test]
+async fn with_a_british_default_region_a_british_national_number_is_accepted() {
+    let app = spawn_app_with(|config| config.phone_default_region = "GB".parse().unwrap()).await;
     let (app, places, _) = shopper_with(app).await;
 
-    let short = app
-        .send(Method::POST, "/address/")
-        .json(&with(
-            home(&places),
-            json!({"phone_number": "0532 123 45 67"}),
-        ))
+    let british = add(
+        &app,
+        &with(home(&places), json!({"phone_number": "020 7123 4567"})),
+    )
+    .await;
+    let turkish = add(
+        &app,
+        &with(home(&places), json!({"phone_number": "+90 532 123 45 67"})),
+    )
+    .await;
+
+    assert_eq!(british["phone_number"], "02071234567");
+    assert_eq!(turkish["phone_number"], "+905321234567");
+}
+
+#[tokio::test]
+async fn phones_stored_before_e164_are_converted_by_the_upgrade() {
+    let (app, places, _) = shopper().await;
+    let readable = pk(&add(&app, &home(&places)).await);
+    let unreadable = pk(&add(&app, &home(&places)).await);
+    let other = Customer::generate();
+    app.register(&other).await;
+    let connection = app.database.connect().await;
+    app.database
+        .roll_back(&connection, "m0007_phones_e164")
         .await;
-    let long_enough = app
-        .send(Method::POST, "/address/")
-        .json(&with(
-            home(&places),
-            json!({"phone_number": "+90 (532) 123-45-67"}),
-        ))
+    // What the digit filter used to store: its own normalization, and a number it let through.
+    let user_ids = app.database.ids("users").await;
+    app.database
+        .set_text("users", "phone", user_ids[0], Some("05321234567"))
+        .await;
+    app.database
+        .set_text("users", "phone", user_ids[1], Some("+0000000000"))
+        .await;
+    app.database
+        .set_text("addresses", "phone_number", readable, Some("05321234567"))
+        .await;
+    app.database
+        .set_text("addresses", "phone_number", unreadable, Some("+0000000000"))
         .await;
 
-    assert_eq!(short.status(), StatusCode::BAD_REQUEST);
+    app.database.migrate(&connection).await;
+
     assert_eq!(
-        json_body(short).await,
-        json!({"phone_number": ["Ensure this field has at least 12 digits."]})
+        app.database.text_column("users", "phone").await,
+        vec![Some("+905321234567".to_owned()), None],
+        "a customer's phone that is no number is removed"
     );
-    assert_eq!(long_enough.status(), StatusCode::CREATED);
     assert_eq!(
-        json_body(long_enough).await["phone_number"],
-        "+905321234567"
+        app.database.text_column("addresses", "phone_number").await,
+        vec![
+            Some("+905321234567".to_owned()),
+            Some("+0000000000".to_owned())
+        ],
+        "an address keeps what it had when it cannot be read"
     );
 }
 

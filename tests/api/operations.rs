@@ -41,3 +41,22 @@ async fn swagger_ui_is_served_without_network() {
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.text().await.unwrap().contains("swagger"));
 }
+
+#[test]
+fn an_unknown_phone_region_stops_start_up_with_one_line_naming_it() {
+    let directory = tempfile::tempdir().unwrap();
+    let database = directory.path().join("unused.db");
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_storefront"))
+        .arg("migrate")
+        .env("DATABASE_URL", format!("sqlite://{}", database.display()))
+        .env("PHONE_DEFAULT_REGION", "XX")
+        .output()
+        .unwrap();
+
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("PHONE_DEFAULT_REGION"), "{stderr}");
+    assert!(!database.exists(), "nothing is created");
+}

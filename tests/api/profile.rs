@@ -3,7 +3,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::support::{json_body, spawn_app};
+use crate::support::{TestApp, json_body, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn the_profile_shows_the_customer_and_the_gender_choices() {
@@ -152,4 +152,81 @@ async fn concurrent_changes_answer_each_with_its_own_change_and_the_last_one_sta
         answers.iter().any(|answer| names(answer) == names(&stored)),
         "the stored profile is what the last update answered"
     );
+}
+
+/// Changes the logged-in customer's phone to `phone`.
+async fn change_phone(app: &TestApp, phone: &str) -> reqwest::Response {
+    app.send(Method::PATCH, "/users/profile/")
+        .json(&json!({"phone": phone}))
+        .await
+}
+
+/// A logged-in customer with a CSRF token.
+async fn customer_of(app: TestApp) -> TestApp {
+    app.logged_in_customer().await;
+    app.fetch_csrf_token().await;
+    app
+}
+
+#[tokio::test]
+async fn a_turkish_phone_is_shown_in_national_form_however_it_was_typed() {
+    let app = customer_of(spawn_app().await).await;
+
+    for typed in ["0532 123 45 67", "+90 532 123 45 67", "5321234567"] {
+        let response = change_phone(&app, typed).await;
+
+        assert_eq!(response.status(), StatusCode::OK, "{typed}");
+        assert_eq!(json_body(response).await["phone"], "05321234567", "{typed}");
+        let profile = json_body(app.get("/users/profile/").await).await;
+        assert_eq!(profile["phone"], "05321234567", "{typed}");
+    }
+}
+
+#[tokio::test]
+async fn a_phone_of_another_country_is_shown_in_e164() {
+    let app = customer_of(spawn_app().await).await;
+
+    let response = change_phone(&app, "+44 20 7123 4567").await;
+
+    assert_eq!(json_body(response).await["phone"], "+442071234567");
+    let user = json_body(app.current_user().await).await;
+    assert_eq!(user["phone"], "+442071234567");
+}
+
+#[tokio::test]
+async fn numbers_no_phone_can_have_are_field_errors() {
+    let app = customer_of(spawn_app().await).await;
+
+    for typed in ["+0000000000", "12"] {
+        let response = change_phone(&app, typed).await;
+
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{typed}");
+        assert_eq!(
+            json_body(response).await,
+            json!({"phone": ["Enter a valid phone number."]})
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_changed_phone_is_stored_in_e164() {
+    let app = customer_of(spawn_app().await).await;
+
+    change_phone(&app, "0532 123 45 67").await;
+
+    assert_eq!(
+        app.database.text_column("users", "phone").await,
+        vec![Some("+905321234567".to_owned())]
+    );
+}
+
+#[tokio::test]
+async fn with_a_british_default_region_a_british_national_number_is_accepted() {
+    let app = spawn_app_with(|config| config.phone_default_region = "GB".parse().unwrap()).await;
+    let app = customer_of(app).await;
+
+    let response = change_phone(&app, "020 7123 4567").await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(json_body(response).await["phone"], "02071234567");
 }

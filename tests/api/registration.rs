@@ -3,7 +3,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::support::{Customer, json_body, set_cookies, spawn_app};
+use crate::support::{Customer, TestApp, json_body, set_cookies, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn registration_logs_the_customer_in_at_once() {
@@ -171,4 +171,82 @@ async fn registration_keeps_the_guest_session_data_under_a_new_key() {
 
     assert_ne!(app.session_key().unwrap(), guest_key);
     assert_eq!(app.current_user().await.status(), StatusCode::OK);
+}
+
+/// Registers a new customer with `phone` (logging them in on `app`'s client).
+async fn register_with_phone(app: &TestApp, phone: &str) -> reqwest::Response {
+    let mut body = Customer::generate().registration();
+    body["phone"] = json!(phone);
+    app.client
+        .post(app.url("/users/registration/"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_turkish_phone_is_answered_in_national_form_however_it_was_typed() {
+    let app = spawn_app().await;
+
+    for typed in ["0532 123 45 67", "+90 532 123 45 67", "5321234567"] {
+        let response = register_with_phone(&app, typed).await;
+
+        assert_eq!(response.status(), StatusCode::CREATED, "{typed}");
+        let user = json_body(app.current_user().await).await;
+        assert_eq!(user["phone"], "05321234567", "{typed}");
+    }
+}
+
+#[tokio::test]
+async fn a_phone_of_another_country_is_answered_in_e164() {
+    let app = spawn_app().await;
+
+    let response = register_with_phone(&app, "+44 20 7123 4567").await;
+
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let user = json_body(app.current_user().await).await;
+    assert_eq!(user["phone"], "+442071234567");
+}
+
+#[tokio::test]
+async fn registration_refuses_numbers_no_phone_can_have() {
+    let app = spawn_app().await;
+
+    for typed in ["+0000000000", "12"] {
+        let response = register_with_phone(&app, typed).await;
+
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{typed}");
+        assert_eq!(
+            json_body(response).await,
+            json!({"phone": ["Enter a valid phone number."]})
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_phone_is_stored_in_e164() {
+    let app = spawn_app().await;
+
+    register_with_phone(&app, "0532 123 45 67").await;
+
+    assert_eq!(
+        app.database.text_column("users", "phone").await,
+        vec![Some("+905321234567".to_owned())]
+    );
+}
+
+#[tokio::test]
+async fn the_default_region_decides_how_national_numbers_are_read() {
+    let app = spawn_app_with(|config| config.phone_default_region = "GB".parse().unwrap()).await;
+
+    let response = register_with_phone(&app, "020 7123 4567").await;
+
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let user = json_body(app.current_user().await).await;
+    assert_eq!(user["phone"], "02071234567");
+    assert_eq!(
+        app.database.text_column("users", "phone").await,
+        vec![Some("+442071234567".to_owned())]
+    );
 }

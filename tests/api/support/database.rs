@@ -2,8 +2,12 @@
 //! `STOREFRONT_TEST_DATABASE_URL` names a PostgreSQL database, a new schema in it, dropped when
 //! the test ends.
 
-use sea_orm::{ConnectionTrait, Database};
-use storefront::config::DatabaseUrl;
+use sea_orm::{
+    ConnectionTrait, Database,
+    sea_query::{Alias, Expr, ExprTrait, Query},
+};
+use sea_orm_migration::MigratorTrait;
+use storefront::{config::DatabaseUrl, migrations::Migrator};
 
 use super::random_word;
 
@@ -54,6 +58,62 @@ impl TestDatabase {
     /// A SeaORM connection of the test's own, beside the app's (to run migrations, say).
     pub async fn connect(&self) -> sea_orm::DatabaseConnection {
         Database::connect(&self.connection_string()).await.unwrap()
+    }
+
+    /// Every value of a text `column` of `table`, in row order: what the database holds, for
+    /// what the API cannot show (how a value is stored).
+    pub async fn text_column(&self, table: &str, column: &str) -> Vec<Option<String>> {
+        let select = Query::select()
+            .column(Alias::new(column))
+            .from(Alias::new(table))
+            .order_by(Alias::new("id"), sea_orm::Order::Asc)
+            .to_owned();
+        let connection = self.connect().await;
+        let rows = connection.query_all(&select).await.unwrap();
+        rows.iter()
+            .map(|row| row.try_get_by_index::<Option<String>>(0).unwrap())
+            .collect()
+    }
+
+    /// The ids of every row of `table`, in order.
+    pub async fn ids(&self, table: &str) -> Vec<i64> {
+        let select = Query::select()
+            .column(Alias::new("id"))
+            .from(Alias::new(table))
+            .order_by(Alias::new("id"), sea_orm::Order::Asc)
+            .to_owned();
+        let connection = self.connect().await;
+        let rows = connection.query_all(&select).await.unwrap();
+        rows.iter()
+            .map(|row| row.try_get_by_index::<i64>(0).unwrap())
+            .collect()
+    }
+
+    /// Rolls the schema back to before the migration `name` (and every later one), as a
+    /// database of older code would be.
+    pub async fn roll_back(&self, connection: &sea_orm::DatabaseConnection, name: &str) {
+        let migrations = Migrator::migrations();
+        let position = migrations
+            .iter()
+            .position(|migration| migration.name() == name)
+            .expect("a migration of that name");
+        let steps = u32::try_from(migrations.len() - position).unwrap();
+        Migrator::down(connection, Some(steps)).await.unwrap();
+    }
+
+    /// Applies every pending migration, as an upgrade does.
+    pub async fn migrate(&self, connection: &sea_orm::DatabaseConnection) {
+        Migrator::up(connection, None).await.unwrap();
+    }
+
+    /// Sets a text `column` of the row `id` of `table`, as older code would have written it.
+    pub async fn set_text(&self, table: &str, column: &str, id: i64, value: Option<&str>) {
+        let update = Query::update()
+            .table(Alias::new(table))
+            .value(Alias::new(column), value)
+            .and_where(Expr::col(Alias::new("id")).eq(id))
+            .to_owned();
+        self.connect().await.execute(&update).await.unwrap();
     }
 
     /// The URL the server connects with (for the real binary's `DATABASE_URL`).
