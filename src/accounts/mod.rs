@@ -71,26 +71,20 @@ impl CustomerCache {
         Ok(customer.map(|customer| self.remember(customer)))
     }
 
-    /// Keeps `customer` unless a newer version of it is kept already; the newest known version.
+    /// Keeps `customer` unless a newer version of it is kept already; hands `customer` back.
     fn remember(&self, customer: Customer) -> Arc<Customer> {
         let customer = Arc::new(customer);
-        let Some(cache) = &self.cache else {
-            return customer;
-        };
-        let kept = cache
-            .entry(customer.id)
-            .and_compute_with(|current| match current {
-                Some(current) if current.value().version() >= customer.version() => {
-                    moka::ops::compute::Op::Nop
-                }
-                _ => moka::ops::compute::Op::Put(customer.clone()),
-            });
-        match kept {
-            moka::ops::compute::CompResult::Unchanged(entry)
-            | moka::ops::compute::CompResult::Inserted(entry)
-            | moka::ops::compute::CompResult::ReplacedWith(entry) => entry.into_value(),
-            _ => customer,
+        if let Some(cache) = &self.cache {
+            cache
+                .entry(customer.id)
+                .and_compute_with(|current| match current {
+                    Some(current) if current.value().version() >= customer.version() => {
+                        moka::ops::compute::Op::Nop
+                    }
+                    _ => moka::ops::compute::Op::Put(customer.clone()),
+                });
         }
+        customer
     }
 }
 

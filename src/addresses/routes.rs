@@ -5,7 +5,7 @@ use axum::{Json, extract::State, http::StatusCode};
 
 use super::{AddressForm, AddressView, DetailedAddressView, Mode, places_of, queries};
 use crate::{
-    accounts::CurrentCustomer,
+    accounts::{CurrentCustomer, Customer},
     http::pagination::{ListRequest, Page, PageParams, PathPk},
     http::{ApiError, ErrorDetail, FieldErrors, Payload},
     state::AppState,
@@ -128,20 +128,7 @@ pub async fn update_address(
     PathPk(pk): PathPk,
     Payload(form): Payload<AddressForm>,
 ) -> Result<Json<AddressView>, ApiError> {
-    let address = super::change_address(
-        &state.db,
-        &state.settings,
-        &customer,
-        pk,
-        form,
-        Mode::Partial,
-        state.clock.now(),
-    )
-    .await?;
-    Ok(Json(AddressView::new(
-        &address,
-        state.settings.phone_default_region,
-    )))
+    change_and_show(&state, &customer, pk, form, Mode::Partial).await
 }
 
 /// Replaces the address: the required fields must all be sent.
@@ -161,13 +148,24 @@ pub async fn replace_address(
     PathPk(pk): PathPk,
     Payload(form): Payload<AddressForm>,
 ) -> Result<Json<AddressView>, ApiError> {
+    change_and_show(&state, &customer, pk, form, Mode::Full).await
+}
+
+/// What `PATCH` and `PUT` share: the change, then the address as it now is.
+async fn change_and_show(
+    state: &AppState,
+    customer: &Customer,
+    pk: i64,
+    form: AddressForm,
+    mode: Mode,
+) -> Result<Json<AddressView>, ApiError> {
     let address = super::change_address(
         &state.db,
         &state.settings,
-        &customer,
+        customer,
         pk,
         form,
-        Mode::Full,
+        mode,
         state.clock.now(),
     )
     .await?;

@@ -73,16 +73,33 @@ pub async fn find_district(db: &impl ConnectionTrait, id: i64) -> Result<Option<
         .map(District::from))
 }
 
-/// Countries by id: one query, whatever the number of ids.
+/// Rows of `E` by id, as `T`: one query, whatever the number of ids.
+async fn by_ids<E, T>(
+    db: &impl ConnectionTrait,
+    id_column: E::Column,
+    id_of: fn(&E::Model) -> i64,
+    ids: &[i64],
+) -> Result<HashMap<i64, T>, DbErr>
+where
+    E: EntityTrait,
+    E::Model: Into<T>,
+{
+    let rows = E::find()
+        .filter(id_column.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (id_of(&row), row.into()))
+        .collect())
+}
+
+/// Countries by id: one query.
 pub async fn countries_by_ids(
     db: &impl ConnectionTrait,
     ids: &[i64],
 ) -> Result<HashMap<i64, Country>, DbErr> {
-    let rows = country::Entity::find()
-        .filter(country::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|row| (row.id, row.into())).collect())
+    by_ids::<country::Entity, _>(db, country::Column::Id, |row| row.id, ids).await
 }
 
 /// Cities by id: one query.
@@ -90,11 +107,7 @@ pub async fn cities_by_ids(
     db: &impl ConnectionTrait,
     ids: &[i64],
 ) -> Result<HashMap<i64, City>, DbErr> {
-    let rows = city::Entity::find()
-        .filter(city::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|row| (row.id, row.into())).collect())
+    by_ids::<city::Entity, _>(db, city::Column::Id, |row| row.id, ids).await
 }
 
 /// Townships by id: one query.
@@ -102,11 +115,7 @@ pub async fn townships_by_ids(
     db: &impl ConnectionTrait,
     ids: &[i64],
 ) -> Result<HashMap<i64, Township>, DbErr> {
-    let rows = township::Entity::find()
-        .filter(township::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|row| (row.id, row.into())).collect())
+    by_ids::<township::Entity, _>(db, township::Column::Id, |row| row.id, ids).await
 }
 
 /// Districts by id: one query.
@@ -114,11 +123,7 @@ pub async fn districts_by_ids(
     db: &impl ConnectionTrait,
     ids: &[i64],
 ) -> Result<HashMap<i64, District>, DbErr> {
-    let rows = district::Entity::find()
-        .filter(district::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|row| (row.id, row.into())).collect())
+    by_ids::<district::Entity, _>(db, district::Column::Id, |row| row.id, ids).await
 }
 
 /// Country ids by lower-case alpha-2 code.
