@@ -88,16 +88,15 @@ impl CustomerCache {
     }
 }
 
-/// Applies a profile change in a write transaction; the customer as it now is (`None` when the
+/// Applies a profile change (one statement); the customer as it now is (`None` when the
 /// account went away since the request authenticated).
 async fn update_profile(
     state: &AppState,
     id: i64,
     change: &ProfileChange,
 ) -> Result<Option<Arc<Customer>>, ApiError> {
-    let transaction = state.db.write().await?;
-    let updated = queries::update_profile(&transaction, id, change, state.clock.now()).await?;
-    transaction.commit().await?;
+    let updated =
+        queries::update_profile(&state.db.write_one(), id, change, state.clock.now()).await?;
     Ok(updated.map(|customer| state.customers.remember(customer)))
 }
 
@@ -151,11 +150,9 @@ async fn set_password(
     id: i64,
     hash: String,
 ) -> Result<(), ApiError> {
-    let transaction = state.db.write().await?;
-    let customer = queries::set_password_hash(&transaction, id, hash, state.clock.now())
+    let customer = queries::set_password_hash(&state.db.write_one(), id, hash, state.clock.now())
         .await?
         .ok_or(ApiError::Unauthenticated)?;
-    transaction.commit().await?;
     session
         .insert(SESSION_AUTH_HASH, customer.session_auth_hash())
         .await?;
@@ -184,9 +181,8 @@ async fn start_session(
     session
         .insert(SESSION_AUTH_HASH, customer.session_auth_hash())
         .await?;
-    let transaction = state.db.write().await?;
-    let logged_in = queries::set_last_login(&transaction, customer.id, state.clock.now()).await?;
-    transaction.commit().await?;
+    let logged_in =
+        queries::set_last_login(&state.db.write_one(), customer.id, state.clock.now()).await?;
     if let Some(customer) = logged_in {
         state.customers.remember(customer);
     }

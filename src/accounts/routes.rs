@@ -21,6 +21,7 @@ use crate::{
     http::{
         ApiError, ErrorDetail, FieldErrors, Payload,
         csrf::{CsrfCheck, new_token, token_cookie},
+        openapi::{LoggedInWrite, LoginRequired},
     },
     sessions::Session,
     state::AppState,
@@ -55,11 +56,10 @@ pub async fn register(
         return Err(taken());
     }
     let password_hash = state.hasher.hash(new_customer.password.clone()).await?;
-    let transaction = state.db.write().await?;
-    let customer = queries::insert_customer(&transaction, &new_customer, password_hash, now)
-        .await
-        .map_err(|error| ApiError::unless_duplicate(error, taken))?;
-    transaction.commit().await?;
+    let customer =
+        queries::insert_customer(&state.db.write_one(), &new_customer, password_hash, now)
+            .await
+            .map_err(|error| ApiError::unless_duplicate(error, taken))?;
     tracing::info!(customer = customer.id, "registered");
     super::start_session(&state, &session, &customer).await?;
     Ok((StatusCode::CREATED, Json(KeyView::new())))
@@ -102,10 +102,9 @@ pub async fn log_in(
     }
     if needs_rehash {
         let hash = state.hasher.hash(credentials.password).await?;
-        let transaction = state.db.write().await?;
         let rehashed =
-            queries::set_password_hash(&transaction, customer.id, hash, state.clock.now()).await?;
-        transaction.commit().await?;
+            queries::set_password_hash(&state.db.write_one(), customer.id, hash, state.clock.now())
+                .await?;
         customer = rehashed
             .ok_or_else(|| ApiError::non_field("Unable to log in with provided credentials."))?;
         tracing::info!(
@@ -163,7 +162,7 @@ fn logout_form() -> Response {
 #[utoipa::path(get, path = "/current_user/", tag = "accounts",
     responses(
         (status = 200, description = "The customer", body = CurrentUserView),
-        (status = 401, description = "Not logged in", body = ErrorDetail),
+        LoginRequired,
     ))]
 pub async fn get_current_user(
     State(state): State<AppState>,
@@ -183,7 +182,7 @@ pub async fn get_current_user(
 #[utoipa::path(get, path = "/users/profile/", tag = "accounts",
     responses(
         (status = 200, description = "The profile", body = ProfileView),
-        (status = 401, description = "Not logged in", body = ErrorDetail),
+        LoginRequired,
     ))]
 pub async fn get_profile(
     State(state): State<AppState>,
@@ -201,8 +200,7 @@ pub async fn get_profile(
     responses(
         (status = 200, description = "The updated profile", body = ProfileView),
         (status = 400, description = "Invalid fields", body = FieldErrors),
-        (status = 401, description = "Not logged in", body = ErrorDetail),
-        (status = 403, description = "CSRF check failed", body = ErrorDetail),
+        LoggedInWrite,
     ))]
 pub async fn update_profile(
     State(state): State<AppState>,
@@ -229,7 +227,7 @@ pub async fn update_profile(
     responses(
         (status = 200, description = "The updated profile", body = ProfileView),
         (status = 400, description = "Invalid fields", body = FieldErrors),
-        (status = 401, description = "Not logged in", body = ErrorDetail),
+        LoginRequired,
     ))]
 pub async fn replace_profile(
     state: State<AppState>,
@@ -246,8 +244,7 @@ pub async fn replace_profile(
     responses(
         (status = 200, description = "Changed", body = ErrorDetail),
         (status = 400, description = "Missing fields, a wrong old password, or a weak new one", body = FieldErrors),
-        (status = 401, description = "Not logged in", body = ErrorDetail),
-        (status = 403, description = "CSRF check failed", body = ErrorDetail),
+        LoggedInWrite,
     ))]
 pub async fn change_password(
     State(state): State<AppState>,

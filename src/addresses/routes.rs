@@ -7,7 +7,10 @@ use super::{AddressForm, AddressView, DetailedAddressView, Mode, places_of, quer
 use crate::{
     accounts::{CurrentCustomer, Customer},
     http::pagination::{ListRequest, Page, PageParams, PathPk},
-    http::{ApiError, ErrorDetail, FieldErrors, Payload},
+    http::{
+        ApiError, ErrorDetail, FieldErrors, Payload,
+        openapi::{LoggedInWrite, LoginRequired},
+    },
     state::AppState,
 };
 
@@ -17,7 +20,7 @@ use crate::{
     params(PageParams),
     responses(
         (status = 200, description = "The address book", body = Page<AddressView>),
-        (status = 401, description = "Not logged in", body = ErrorDetail),
+        LoginRequired,
         (status = 404, description = "Invalid page", body = ErrorDetail),
     ))]
 pub async fn list_addresses(
@@ -36,7 +39,7 @@ pub async fn list_addresses(
     params(PageParams),
     responses(
         (status = 200, description = "The address book", body = Page<DetailedAddressView>),
-        (status = 401, description = "Not logged in", body = ErrorDetail),
+        LoginRequired,
         (status = 404, description = "Invalid page", body = ErrorDetail),
     ))]
 pub async fn list_detailed_addresses(
@@ -63,8 +66,7 @@ pub async fn list_detailed_addresses(
     responses(
         (status = 201, description = "The new address, with its `pk`", body = AddressView),
         (status = 400, description = "Invalid fields, or the address limit is reached", body = FieldErrors),
-        (status = 401, description = "Not logged in", body = ErrorDetail),
-        (status = 403, description = "CSRF check failed", body = ErrorDetail),
+        LoggedInWrite,
     ))]
 pub async fn create_address(
     State(state): State<AppState>,
@@ -93,7 +95,7 @@ pub async fn create_address(
     params(("pk" = i64, Path, description = "Address pk")),
     responses(
         (status = 200, description = "The address", body = AddressView),
-        (status = 401, description = "Not logged in", body = ErrorDetail),
+        LoginRequired,
         (status = 404, description = "No such address of this customer", body = ErrorDetail),
     ))]
 pub async fn get_address(
@@ -118,8 +120,7 @@ pub async fn get_address(
     responses(
         (status = 200, description = "The updated address", body = AddressView),
         (status = 400, description = "Invalid fields", body = FieldErrors),
-        (status = 401, description = "Not logged in", body = ErrorDetail),
-        (status = 403, description = "CSRF check failed", body = ErrorDetail),
+        LoggedInWrite,
         (status = 404, description = "No such address of this customer", body = ErrorDetail),
     ))]
 pub async fn update_address(
@@ -138,8 +139,7 @@ pub async fn update_address(
     responses(
         (status = 200, description = "The updated address", body = AddressView),
         (status = 400, description = "Invalid fields", body = FieldErrors),
-        (status = 401, description = "Not logged in", body = ErrorDetail),
-        (status = 403, description = "CSRF check failed", body = ErrorDetail),
+        LoggedInWrite,
         (status = 404, description = "No such address of this customer", body = ErrorDetail),
     ))]
 pub async fn replace_address(
@@ -181,8 +181,7 @@ async fn change_and_show(
     params(("pk" = i64, Path, description = "Address pk")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Not logged in", body = ErrorDetail),
-        (status = 403, description = "CSRF check failed", body = ErrorDetail),
+        LoggedInWrite,
         (status = 404, description = "No such address of this customer", body = ErrorDetail),
     ))]
 pub async fn delete_address(

@@ -1,10 +1,14 @@
 //! Where writes go: on PostgreSQL the pool, on SQLite one connection held outside sqlx's pool
 //! (see [`super::held`]) behind a mutex, since SQLite has one writer anyway.
 
-use std::sync::Arc;
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+};
 
 use sea_orm::{
-    DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait, sqlx::SqliteConnection,
+    DatabaseConnection, DatabaseTransaction, DbErr, ExecResult, QueryResult, Statement,
+    TransactionTrait, sqlx::SqliteConnection,
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
@@ -54,6 +58,55 @@ impl WriteTransaction {
             Self::Pool(transaction) => transaction.commit().await,
             Self::Sqlite(transaction) => transaction.commit().await,
         }
+    }
+}
+
+/// A write of exactly one statement on the [`Writer`]: the statement is its own transaction
+/// (autocommit), so it needs no `BEGIN` and `COMMIT` round trips. A second statement is refused
+/// on either backend: a read and a write on it could not be one transaction.
+pub struct OneStatement<'a> {
+    writer: &'a Writer,
+    ran: AtomicBool,
+}
+
+impl<'a> OneStatement<'a> {
+    pub(super) fn new(writer: &'a Writer) -> Self {
+        Self {
+            writer,
+            ran: AtomicBool::new(false),
+        }
+    }
+
+    fn first(&self) -> Result<&'a Writer, DbErr> {
+        if self.ran.swap(true, Ordering::SeqCst) {
+            return Err(DbErr::Custom(
+                "a second statement on a one-statement write: use a write transaction".into(),
+            ));
+        }
+        Ok(self.writer)
+    }
+}
+
+#[async_trait::async_trait]
+impl sea_orm::ConnectionTrait for OneStatement<'_> {
+    fn get_database_backend(&self) -> sea_orm::DbBackend {
+        self.writer.get_database_backend()
+    }
+
+    async fn execute_raw(&self, statement: Statement) -> Result<ExecResult, DbErr> {
+        self.first()?.execute_raw(statement).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.first()?.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, statement: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.first()?.query_one_raw(statement).await
+    }
+
+    async fn query_all_raw(&self, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.first()?.query_all_raw(statement).await
     }
 }
 
@@ -293,6 +346,18 @@ mod tests {
 
         writer.execute_raw(insert("after")).await.unwrap();
         assert_eq!(names(&writer).await, ["after"]);
+    }
+
+    #[tokio::test]
+    async fn a_one_statement_write_refuses_a_second_statement() {
+        let (writer, _directory) = writer().await;
+        let write = OneStatement::new(&writer);
+
+        write.execute_raw(insert("first")).await.unwrap();
+        let second = write.execute_raw(insert("second")).await;
+
+        assert!(second.is_err());
+        assert_eq!(names(&writer).await, ["first"]);
     }
 
     #[tokio::test]

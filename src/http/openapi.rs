@@ -2,7 +2,7 @@
 //! drift from the router), served at `/openapi.json` with Swagger UI at `/docs` from vendored
 //! assets (no network at run time).
 
-use utoipa::OpenApi;
+use utoipa::{IntoResponses, OpenApi};
 
 use super::{ErrorDetail, FieldErrors};
 
@@ -21,3 +21,22 @@ use super::{ErrorDetail, FieldErrors};
     )
 )]
 pub struct ApiDoc;
+
+/// What an endpoint for logged-in customers can answer besides its own responses.
+#[derive(IntoResponses)]
+pub enum LoginRequired {
+    /// No logged-in session, or one that is no longer valid.
+    #[response(status = 401, description = "Not logged in")]
+    NotLoggedIn(ErrorDetail),
+}
+
+/// What a logged-in customer's write can answer besides its own responses.
+#[derive(IntoResponses)]
+pub enum LoggedInWrite {
+    /// No logged-in session, or one that is no longer valid.
+    #[response(status = 401, description = "Not logged in")]
+    NotLoggedIn(ErrorDetail),
+    /// The CSRF check failed.
+    #[response(status = 403, description = "CSRF check failed")]
+    Csrf(ErrorDetail),
+}

@@ -70,36 +70,32 @@ impl SessionStore for DatabaseStore {
             data: Set(serde_json::to_string(&record.data)?),
             expires_at: Set(record.expires_at),
         };
-        let transaction = self.db.write().await?;
         entity::Entity::insert(row)
             .on_conflict(
                 OnConflict::column(entity::Column::Id)
                     .update_columns([entity::Column::Data, entity::Column::ExpiresAt])
                     .to_owned(),
             )
-            .exec(&transaction)
+            .exec(&self.db.write_one())
             .await
             .context("saving a session")?;
-        Ok(transaction.commit().await?)
+        Ok(())
     }
 
     async fn delete(&self, id: &StorageId) -> anyhow::Result<()> {
-        let transaction = self.db.write().await?;
         entity::Entity::delete_by_id(id.as_ref())
-            .exec(&transaction)
+            .exec(&self.db.write_one())
             .await
             .context("deleting a session")?;
-        Ok(transaction.commit().await?)
+        Ok(())
     }
 
     async fn purge_expired(&self, now: DateTime<Utc>) -> anyhow::Result<u64> {
-        let transaction = self.db.write().await?;
         let result = entity::Entity::delete_many()
             .filter(entity::Column::ExpiresAt.lt(now))
-            .exec(&transaction)
+            .exec(&self.db.write_one())
             .await
             .context("purging expired sessions")?;
-        transaction.commit().await?;
         Ok(result.rows_affected)
     }
 }
