@@ -160,6 +160,34 @@ pub struct StoredPlace {
     pub is_active: bool,
 }
 
+impl StoredPlace {
+    fn of(
+        id: i64,
+        parent_id: i64,
+        name: String,
+        name_key: String,
+        postcode: Option<String>,
+        is_active: bool,
+    ) -> Self {
+        Self {
+            id,
+            parent_id,
+            name,
+            name_key,
+            postcode,
+            is_active,
+        }
+    }
+}
+
+/// Every row of `E` that `condition` admits.
+async fn rows_where<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    condition: sea_orm::sea_query::SimpleExpr,
+) -> Result<Vec<E::Model>, DbErr> {
+    E::find().filter(condition).all(db).await
+}
+
 /// A place an import adds.
 #[derive(Debug, Clone)]
 pub struct NewPlace {
@@ -186,45 +214,43 @@ pub async fn places_under(
         let ids = chunk.iter().copied();
         match level {
             Level::City => {
-                let rows = city::Entity::find()
-                    .filter(city::Column::CountryId.is_in(ids))
-                    .all(db)
-                    .await?;
-                places.extend(rows.into_iter().map(|row| StoredPlace {
-                    id: row.id,
-                    parent_id: row.country_id,
-                    name: row.name,
-                    name_key: row.name_key,
-                    postcode: row.postcode,
-                    is_active: row.is_active,
+                let rows = rows_where::<city::Entity>(db, city::Column::CountryId.is_in(ids));
+                places.extend(rows.await?.into_iter().map(|row| {
+                    StoredPlace::of(
+                        row.id,
+                        row.country_id,
+                        row.name,
+                        row.name_key,
+                        row.postcode,
+                        row.is_active,
+                    )
                 }));
             }
             Level::Township => {
-                let rows = township::Entity::find()
-                    .filter(township::Column::CityId.is_in(ids))
-                    .all(db)
-                    .await?;
-                places.extend(rows.into_iter().map(|row| StoredPlace {
-                    id: row.id,
-                    parent_id: row.city_id,
-                    name: row.name,
-                    name_key: row.name_key,
-                    postcode: row.postcode,
-                    is_active: row.is_active,
+                let rows = rows_where::<township::Entity>(db, township::Column::CityId.is_in(ids));
+                places.extend(rows.await?.into_iter().map(|row| {
+                    StoredPlace::of(
+                        row.id,
+                        row.city_id,
+                        row.name,
+                        row.name_key,
+                        row.postcode,
+                        row.is_active,
+                    )
                 }));
             }
             Level::District => {
-                let rows = district::Entity::find()
-                    .filter(district::Column::TownshipId.is_in(ids))
-                    .all(db)
-                    .await?;
-                places.extend(rows.into_iter().map(|row| StoredPlace {
-                    id: row.id,
-                    parent_id: row.township_id,
-                    name: row.name,
-                    name_key: row.name_key,
-                    postcode: row.postcode,
-                    is_active: row.is_active,
+                let rows =
+                    rows_where::<district::Entity>(db, district::Column::TownshipId.is_in(ids));
+                places.extend(rows.await?.into_iter().map(|row| {
+                    StoredPlace::of(
+                        row.id,
+                        row.township_id,
+                        row.name,
+                        row.name_key,
+                        row.postcode,
+                        row.is_active,
+                    )
                 }));
             }
         }
