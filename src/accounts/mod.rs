@@ -188,3 +188,53 @@ async fn start_session(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn customer(version: i64, first_name: &str) -> Customer {
+        let now = chrono::Utc::now();
+        Customer::from(entity::Model {
+            id: 7,
+            username: "u".into(),
+            email: Email::parse("jane@example.com").unwrap(),
+            email_lower: "jane@example.com".into(),
+            password: "hash".into(),
+            first_name: first_name.into(),
+            last_name: String::new(),
+            phone: None,
+            gender: None,
+            date_of_birth: None,
+            email_allowed: false,
+            sms_allowed: false,
+            call_allowed: None,
+            is_active: true,
+            user_type: "registered".into(),
+            language_code: None,
+            attributes: serde_json::json!({}),
+            date_joined: now,
+            last_login: None,
+            modified_date: now,
+            version,
+        })
+    }
+
+    fn cached_name(cache: &CustomerCache) -> String {
+        let cache = cache.cache.as_ref().unwrap();
+        cache.get(&7).unwrap().first_name.clone()
+    }
+
+    #[test]
+    fn an_older_version_never_replaces_a_newer_one() {
+        let cache = CustomerCache::new(Duration::from_secs(60));
+
+        cache.remember(customer(2, "new"));
+        let handed_back = cache.remember(customer(1, "old"));
+
+        assert_eq!(cached_name(&cache), "new");
+        assert_eq!(handed_back.first_name, "old", "the caller gets its own row");
+        cache.remember(customer(3, "newer"));
+        assert_eq!(cached_name(&cache), "newer");
+    }
+}
