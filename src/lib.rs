@@ -17,6 +17,8 @@ pub mod geo;
 pub mod http;
 /// The visitor's language choice, kept in the session.
 pub mod languages;
+/// Sending one e-mail: the `Mailer` trait, its SMTP adapter and the logging one.
+pub mod mail;
 /// Schema migrations, one file each.
 pub mod migrations;
 /// Operator endpoints: health check and Prometheus metrics.
