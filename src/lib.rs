@@ -23,6 +23,8 @@ pub mod mail;
 pub mod migrations;
 /// Operator endpoints: health check and Prometheus metrics.
 pub mod ops;
+/// The transactional outbox: messages written with the change that causes them, sent by a worker.
+pub mod outbox;
 /// Server-side sessions for guests and customers: keys, stores, the load/save layer.
 pub mod sessions;
 /// Application start-up: router, middleware order, background tasks.
