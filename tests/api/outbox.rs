@@ -16,7 +16,7 @@ use storefront::{
 use crate::support::{
     TestApp, random_word,
     smtp::{ReceivedMail, SmtpServer},
-    spawn_app_beside, spawn_app_with,
+    spawn_app, spawn_app_beside, spawn_app_with,
 };
 
 /// Sends the app's mails to `smtp`.
@@ -111,6 +111,15 @@ async fn an_enqueued_mail_is_delivered_over_smtp() {
         "{}",
         delivered.data
     );
+    wait_until_all_sent(&app).await;
+}
+
+#[tokio::test]
+async fn without_smtp_a_mail_is_logged_and_counted_as_sent() {
+    let app = spawn_app().await;
+
+    enqueue(&app, &mail("Logged only")).await;
+
     wait_until_all_sent(&app).await;
 }
 
