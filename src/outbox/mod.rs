@@ -15,13 +15,11 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
 
 pub use crate::mail::OutgoingMail;
-use crate::{clock::Clock, db::Database, tasks::BackgroundTasks};
+use crate::{clock::Clock, db::Database, mail::Mailer, tasks::BackgroundTasks};
 
 mod entity;
 mod queries;
 mod types;
-
-use crate::mail::Mailer;
 
 /// How long a claimed message is a worker's alone: longer than an SMTP exchange may take
 /// (lettre gives up after 60 s), so a live worker never loses its claim mid-send, and short
