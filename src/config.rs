@@ -105,6 +105,21 @@ pub struct Config {
     #[arg(long, env = "LANGUAGES", default_value = "tr,en", value_parser = parse_languages)]
     pub languages: Languages,
 
+    /// SMTP server for mails: `smtp://HOST:PORT` (plain), `smtp://HOST:PORT?tls=required`
+    /// (STARTTLS), `smtps://HOST:PORT` (TLS), with optional `USER:PASSWORD@`. Unset: mails are
+    /// only logged.
+    #[arg(long, env = "SMTP_URL", value_parser = SmtpUrl::parse)]
+    pub smtp_url: Option<SmtpUrl>,
+
+    /// Sender of mails, e.g. `Shop <noreply@shop.example.com>`.
+    #[arg(long, env = "MAIL_FROM", default_value = "storefront <noreply@localhost>", value_parser = parse_mailbox)]
+    pub mail_from: lettre::message::Mailbox,
+
+    /// The shop's public address (`https://shop.example.com`), for links in mails; required with
+    /// `SMTP_URL`.
+    #[arg(long, env = "STOREFRONT_PUBLIC_URL", value_parser = PublicUrl::parse)]
+    pub storefront_public_url: Option<PublicUrl>,
+
     /// What to do; without a command the server runs.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -243,6 +258,60 @@ impl std::fmt::Debug for SessionStoreUrl {
     }
 }
 
+/// The SMTP server's URL; it may hold a password, so it is kept secret.
+#[derive(Clone)]
+pub struct SmtpUrl(pub SecretString);
+
+impl SmtpUrl {
+    // Checked when the mailer is built (`mail::SmtpMailer::new`), not here: clap's error would
+    // quote the value, password included.
+    fn parse(value: &str) -> Result<Self, String> {
+        Ok(Self(SecretString::from(value.to_owned())))
+    }
+}
+
+impl std::fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "smtp://[redacted]")
+    }
+}
+
+/// The shop's absolute `http(s)://` address, without a trailing slash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicUrl(String);
+
+impl PublicUrl {
+    /// The URL without its trailing slash, or why it is not an absolute `http(s)://` one.
+    pub fn parse(value: &str) -> Result<Self, String> {
+        let url = value.trim().trim_end_matches('/');
+        let host = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"));
+        match host {
+            Some(host)
+                if !host.is_empty()
+                    && !host.starts_with('/')
+                    && !host.chars().any(char::is_whitespace) =>
+            {
+                Ok(Self(url.to_owned()))
+            }
+            _ => Err("expected an absolute http:// or https:// URL".to_owned()),
+        }
+    }
+}
+
+impl AsRef<str> for PublicUrl {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+fn parse_mailbox(value: &str) -> Result<lettre::message::Mailbox, String> {
+    value
+        .parse()
+        .map_err(|_| "expected a mailbox, e.g. `Shop <noreply@shop.example.com>`".to_owned())
+}
+
 /// Origins trusted for unsafe requests besides the request's own host, e.g. `https://shop.example.com`.
 #[derive(Clone, Debug, Default)]
 pub struct TrustedOrigins(pub Vec<String>);
@@ -351,6 +420,8 @@ pub struct Settings {
     pub address_district_required: bool,
     /// The shop's languages.
     pub languages: Languages,
+    /// The shop's public address, for links in mails.
+    pub storefront_public_url: Option<PublicUrl>,
 }
 
 impl From<&Config> for Settings {
@@ -360,6 +431,7 @@ impl From<&Config> for Settings {
             phone_default_region: config.phone_default_region,
             address_district_required: config.address_district_required,
             languages: config.languages.clone(),
+            storefront_public_url: config.storefront_public_url.clone(),
         }
     }
 }
@@ -387,5 +459,34 @@ mod tests {
         let first_line = error.lines().next().unwrap();
         assert!(first_line.contains("PHONE_DEFAULT_REGION"), "{first_line}");
         assert!(first_line.contains("XX"), "{first_line}");
+    }
+
+    #[test]
+    fn mail_settings_parse_into_a_mailbox_and_an_absolute_url() {
+        let config = parse(&[
+            "--smtp-url",
+            "smtps://user:secret@mail.example.com:465",
+            "--mail-from",
+            "Shop <noreply@shop.example.com>",
+            "--storefront-public-url",
+            "https://shop.example.com/",
+        ])
+        .unwrap();
+
+        assert_eq!(
+            config.mail_from.email.to_string(),
+            "noreply@shop.example.com"
+        );
+        assert_eq!(
+            config.storefront_public_url.unwrap().as_ref(),
+            "https://shop.example.com"
+        );
+        assert!(!format!("{:?}", config.smtp_url).contains("secret"));
+    }
+
+    #[test]
+    fn a_relative_public_url_or_a_bad_sender_is_refused() {
+        assert!(parse(&["--storefront-public-url", "shop.example.com"]).is_err());
+        assert!(parse(&["--mail-from", "not a mailbox"]).is_err());
     }
 }

@@ -17,10 +17,14 @@ pub mod geo;
 pub mod http;
 /// The visitor's language choice, kept in the session.
 pub mod languages;
+/// Sending one e-mail: the `Mailer` trait, its SMTP adapter and the logging one.
+pub mod mail;
 /// Schema migrations, one file each.
 pub mod migrations;
 /// Operator endpoints: health check and Prometheus metrics.
 pub mod ops;
+/// The transactional outbox: messages written with the change that causes them, sent by a worker.
+pub mod outbox;
 /// Server-side sessions for guests and customers: keys, stores, the load/save layer.
 pub mod sessions;
 /// Application start-up: router, middleware order, background tasks.

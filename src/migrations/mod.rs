@@ -12,6 +12,7 @@ mod m0004_addresses;
 mod m0005_default_billing_address;
 mod m0006_user_version;
 mod m0007_phones_e164;
+mod m0008_outbox;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_default_billing_address::Migration),
             Box::new(m0006_user_version::Migration),
             Box::new(m0007_phones_e164::Migration),
+            Box::new(m0008_outbox::Migration),
         ]
     }
 }

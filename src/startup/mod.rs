@@ -21,7 +21,9 @@ use crate::{
     config::{Command, Config, GeoCommand, Settings},
     db, geo,
     http::{ApiError, BodyLimits, csrf, openapi::ApiDoc, paths},
-    languages, ops,
+    languages,
+    mail::{LogMailer, Mailer, SmtpMailer},
+    ops, outbox,
     sessions::{self, SessionManager},
     state::{AppState, Services},
     tasks::BackgroundTasks,
@@ -53,6 +55,10 @@ const WAL_CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
 /// shutdown timeout can hold a pooled connection, which the pool's close would wait for.
 const DATABASE_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How often the outbox worker looks for due messages: a mail leaves about a second after the
+/// change that caused it, and an idle look is one indexed query.
+const OUTBOX_POLL_INTERVAL: Duration = Duration::from_secs(1);
+
 /// A bound, ready-to-run server.
 pub struct Application {
     listener: TcpListener,
@@ -65,6 +71,7 @@ pub struct Application {
 impl Application {
     /// Connects to the database (migrating it), opens the session store and binds the listener.
     pub async fn build(config: Config, clock: Clock) -> anyhow::Result<Self> {
+        let mailer = mailer(&config)?;
         let db = db::connect_and_migrate(&config.database_url).await?;
         let sessions = SessionManager::from_config(&config, db.clone(), clock.clone()).await?;
         let hash_threads = config
@@ -100,6 +107,13 @@ impl Application {
         );
         db::spawn_checkpoint_task(&tasks, state.db.clone(), WAL_CHECKPOINT_INTERVAL);
         ops::spawn_metrics_upkeep(&tasks, state.metrics.clone());
+        outbox::spawn_worker(
+            &tasks,
+            state.db.clone(),
+            mailer,
+            state.clock.clone(),
+            OUTBOX_POLL_INTERVAL,
+        );
         Ok(Self {
             listener,
             router: router(state.clone()),
@@ -161,6 +175,18 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// The mailer the configuration asks for: SMTP with `SMTP_URL`, else the log.
+fn mailer(config: &Config) -> anyhow::Result<Arc<dyn Mailer>> {
+    let Some(url) = &config.smtp_url else {
+        tracing::info!("SMTP_URL is not set: mails are written to the log, not sent");
+        return Ok(Arc::new(LogMailer));
+    };
+    if config.storefront_public_url.is_none() {
+        anyhow::bail!("STOREFRONT_PUBLIC_URL is required when SMTP_URL is set (links in mails)");
+    }
+    Ok(Arc::new(SmtpMailer::new(url, config.mail_from.clone())?))
 }
 
 /// Every area's routes, the documentation, and the middleware stack.

@@ -16,6 +16,7 @@ mod login;
 mod logout;
 mod openapi;
 mod operations;
+mod outbox;
 mod password_change;
 mod profile;
 mod registration;

@@ -2,6 +2,7 @@
 
 mod database;
 mod request;
+pub mod smtp;
 
 use std::sync::Arc;
 
@@ -71,7 +72,9 @@ pub struct TestApp {
     pub jar: Arc<reqwest::cookie::Jar>,
     pub state: AppState,
     pub cookie_name: String,
-    pub database: TestDatabase,
+    pub database: Arc<TestDatabase>,
+    /// Stops the server (see [`TestApp::stop`]).
+    server: tokio::task::AbortHandle,
 }
 
 /// The app with the default configuration.
@@ -81,7 +84,16 @@ pub async fn spawn_app() -> TestApp {
 
 /// The app with configuration changes.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
-    let database = TestDatabase::create().await;
+    spawn_app_on(Arc::new(TestDatabase::create().await), configure).await
+}
+
+/// Another instance of the app, on the database of `first` (which may be stopped): two
+/// instances side by side, or a restart.
+pub async fn spawn_app_beside(first: &TestApp, configure: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_on(first.database.clone(), configure).await
+}
+
+async fn spawn_app_on(database: Arc<TestDatabase>, configure: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = Config::defaults().expect("default configuration");
     config.database_url = database.url();
     config.storefront_bind = "127.0.0.1:0".parse().unwrap();
@@ -97,7 +109,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         .expect("the application starts");
     let address = format!("http://127.0.0.1:{}", application.port());
     let state = application.state().clone();
-    tokio::spawn(application.run_until_stopped());
+    let server = tokio::spawn(application.run_until_stopped()).abort_handle();
     let jar = Arc::new(reqwest::cookie::Jar::default());
     let client = reqwest::Client::builder()
         .cookie_provider(jar.clone())
@@ -111,6 +123,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         state,
         cookie_name,
         database,
+        server,
     }
 }
 
@@ -202,6 +215,11 @@ impl TestApp {
 
     pub async fn current_user(&self) -> Response {
         self.get("/current_user/").await
+    }
+
+    /// Ends the server as a crash would: no more requests, its background tasks stopped.
+    pub fn stop(&self) {
+        self.server.abort();
     }
 
     /// Moves the application's clock forward.
