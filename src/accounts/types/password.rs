@@ -4,7 +4,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{Customer, form::parse_password};
+use super::{Customer, form::parse_password, registration};
 use crate::http::{FieldErrors, lenient};
 
 /// `POST /users/password/change/`.
@@ -60,22 +60,14 @@ impl PasswordChange {
                 "The two password fields didn't match.",
             ));
         }
-        let similar_to = [
-            crate::accounts::passwords::UserAttribute {
-                value: customer.email.as_ref(),
-                verbose_name: "email address",
-            },
-            crate::accounts::passwords::UserAttribute {
-                value: &customer.first_name,
-                verbose_name: "first name",
-            },
-            crate::accounts::passwords::UserAttribute {
-                value: &customer.last_name,
-                verbose_name: "last name",
-            },
-        ];
         let mut errors = FieldErrors::default();
-        for message in crate::accounts::passwords::validate_password(new_password, &similar_to) {
+        let rule_errors = registration::password_rule_errors(
+            &self.new_password2,
+            &customer.email,
+            &customer.first_name,
+            &customer.last_name,
+        );
+        for message in rule_errors {
             errors.add("new_password2", message);
         }
         errors.into_result(|| self.new_password2.clone())

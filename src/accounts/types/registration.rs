@@ -159,8 +159,9 @@ fn password_and_field(
     }
 }
 
-/// Django's password validators, the similarity one comparing with the customer's own details.
-fn password_rule_errors(
+/// Django's password validators, the similarity one comparing with the customer's own details
+/// (registration and password change).
+pub(super) fn password_rule_errors(
     password: &SecretString,
     email: &Email,
     first_name: &str,
