@@ -9,25 +9,15 @@ use sea_orm::{
     sea_query::{Alias, Expr, ExprTrait, Query},
 };
 use storefront::{
-    config::{Config, PublicUrl, SmtpUrl},
+    config::Config,
     outbox::{OutgoingMail, enqueue_mail},
 };
 
 use crate::support::{
     TestApp, random_word,
-    smtp::{ReceivedMail, SmtpServer},
+    smtp::{ReceivedMail, SmtpServer, mail_through},
     spawn_app, spawn_app_beside, spawn_app_with,
 };
-
-/// Sends the app's mails to `smtp`.
-fn mail_through(smtp: &SmtpServer) -> impl FnOnce(&mut Config) + use<> {
-    let url = smtp.url();
-    move |config| {
-        config.smtp_url = Some(SmtpUrl(url.into()));
-        config.mail_from = "Shop <noreply@shop.example.com>".parse().unwrap();
-        config.storefront_public_url = Some(PublicUrl::parse("https://shop.example.com").unwrap());
-    }
-}
 
 fn mail(subject: &str) -> OutgoingMail {
     OutgoingMail {

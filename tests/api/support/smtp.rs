@@ -7,6 +7,7 @@ use std::sync::{
     atomic::{AtomicBool, Ordering},
 };
 
+use storefront::config::{Config, PublicUrl, SmtpUrl};
 use tokio::{
     io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
     net::{TcpListener, TcpStream},
@@ -159,4 +160,14 @@ async fn serve(
         writer.write_all(reply).await?;
     }
     Ok(())
+}
+
+/// Sends the app's mails to `smtp`.
+pub fn mail_through(smtp: &SmtpServer) -> impl FnOnce(&mut Config) + use<> {
+    let url = smtp.url();
+    move |config| {
+        config.smtp_url = Some(SmtpUrl(url.into()));
+        config.mail_from = "Shop <noreply@shop.example.com>".parse().unwrap();
+        config.storefront_public_url = Some(PublicUrl::parse("https://shop.example.com").unwrap());
+    }
 }
