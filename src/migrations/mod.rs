@@ -13,6 +13,7 @@ mod m0005_default_billing_address;
 mod m0006_user_version;
 mod m0007_phones_e164;
 mod m0008_outbox;
+mod m0009_outbox_throttle;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_user_version::Migration),
             Box::new(m0007_phones_e164::Migration),
             Box::new(m0008_outbox::Migration),
+            Box::new(m0009_outbox_throttle::Migration),
         ]
     }
 }

@@ -38,3 +38,25 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// The outbox's memory of recent mails by purpose and address (migration m0009).
+pub mod throttle {
+    use sea_orm::entity::prelude::*;
+
+    /// When a mail of one purpose last went to one address.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "outbox_throttle")]
+    pub struct Model {
+        /// `<purpose>:<sha-256 hex of the lower-cased address>`.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub key: String,
+        /// When that mail was enqueued.
+        pub last_at: DateTimeUtc,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

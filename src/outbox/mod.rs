@@ -13,6 +13,7 @@ use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
+use sha2::{Digest, Sha256};
 
 pub use crate::mail::OutgoingMail;
 use crate::{clock::Clock, db::Database, mail::Mailer, tasks::BackgroundTasks};
@@ -45,7 +46,35 @@ pub async fn enqueue_mail(
     queries::insert_mail(db, mail, now).await
 }
 
-/// Sends due messages every `interval` until the tasks stop.
+/// Like [`enqueue_mail`], unless a mail of the same `purpose` (`password_reset`, …) went to the
+/// same address less than `period` ago; whether it was written. A request anyone can repeat
+/// (a password reset for any address) must not be able to flood a mailbox: the caller answers
+/// the same either way.
+pub async fn enqueue_mail_at_most_every(
+    db: &impl ConnectionTrait,
+    purpose: &str,
+    mail: &OutgoingMail,
+    now: DateTime<Utc>,
+    period: Duration,
+) -> Result<bool, DbErr> {
+    let address = mail.to.email.to_string().to_lowercase();
+    let key = format!("{purpose}:{}", hex::encode(Sha256::digest(address)));
+    let cutoff = now - chrono::Duration::from_std(period).unwrap_or(chrono::Duration::MAX);
+    if !queries::pass_throttle(db, key, now, cutoff).await? {
+        return Ok(false);
+    }
+    queries::insert_mail(db, mail, now).await?;
+    Ok(true)
+}
+
+/// How long sent messages (their recipient and subject: a sending log for operators) and
+/// throttle entries are kept. Longer than any throttle period.
+const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// How often the purge of old entries runs.
+const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// Sends due messages every `interval` until the tasks stop; purges old entries hourly.
 pub fn spawn_worker(
     tasks: &BackgroundTasks,
     db: Database,
@@ -53,6 +82,7 @@ pub fn spawn_worker(
     clock: Clock,
     interval: Duration,
 ) {
+    let (purge_db, purge_clock) = (db.clone(), clock.clone());
     tasks.every("outbox", interval, move || {
         let (db, mailer, clock) = (db.clone(), mailer.clone(), clock.clone());
         async move {
@@ -61,6 +91,25 @@ pub fn spawn_worker(
             }
         }
     });
+    tasks.every("outbox purge", PURGE_INTERVAL, move || {
+        let (db, clock) = (purge_db.clone(), purge_clock.clone());
+        async move {
+            match purge(&db, clock.now()).await {
+                Ok(0) => {}
+                Ok(count) => tracing::info!(count, "purged old outbox entries"),
+                Err(error) => tracing::warn!(error = ?error, "purging the outbox failed"),
+            }
+        }
+    });
+}
+
+/// Deletes what is older than [`RETENTION`] at `now`; how many rows.
+async fn purge(db: &Database, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    let cutoff = now - chrono::Duration::from_std(RETENTION).unwrap_or_default();
+    let transaction = db.write().await?;
+    let count = queries::purge(&transaction, cutoff).await?;
+    transaction.commit().await?;
+    Ok(count)
 }
 
 /// Sends the messages due now, one at a time, up to [`BATCH`].

@@ -1,15 +1,15 @@
-//! Every read and write of the outbox: enqueue, claim, mark sent, mark failed.
+//! Every read and write of the outbox: enqueue, throttle, claim, mark sent, mark failed, purge.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     QueryTrait,
-    sea_query::{Condition, Expr, ExprTrait},
+    sea_query::{Condition, Expr, ExprTrait, OnConflict},
 };
 
 use super::{
-    entity::{self, Column, Entity},
+    entity::{self, Column, Entity, throttle},
     types::{Channel, Message},
 };
 use crate::mail::OutgoingMail;
@@ -36,6 +36,47 @@ pub async fn insert_mail(
     };
     Entity::insert(row).exec_without_returning(db).await?;
     Ok(())
+}
+
+/// Notes that a mail under `key` goes out at `now`, unless one went out after `cutoff`; whether
+/// it may. One statement (an upsert whose update applies only to an old entry), so two requests
+/// at once cannot both pass: on PostgreSQL the second waits for the first's row and then finds
+/// it recent.
+pub async fn pass_throttle(
+    db: &impl ConnectionTrait,
+    key: String,
+    now: DateTime<Utc>,
+    cutoff: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let entry = throttle::ActiveModel {
+        key: Set(key),
+        last_at: Set(now),
+    };
+    let written = throttle::Entity::insert(entry)
+        .on_conflict(
+            OnConflict::column(throttle::Column::Key)
+                .update_column(throttle::Column::LastAt)
+                .action_and_where(
+                    Expr::col((throttle::Entity, throttle::Column::LastAt)).lte(cutoff),
+                )
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(written > 0)
+}
+
+/// Deletes throttle entries older than `cutoff`, and the sent messages sent before it.
+pub async fn purge(db: &impl ConnectionTrait, cutoff: DateTime<Utc>) -> Result<u64, DbErr> {
+    let entries = throttle::Entity::delete_many()
+        .filter(throttle::Column::LastAt.lt(cutoff))
+        .exec(db)
+        .await?;
+    let sent = Entity::delete_many()
+        .filter(Column::SentAt.lt(cutoff))
+        .exec(db)
+        .await?;
+    Ok(entries.rows_affected + sent.rows_affected)
 }
 
 /// Rows no worker holds at `now`: never claimed, or their lease ran out.
@@ -76,7 +117,8 @@ pub async fn claim_next(
     Ok(rows.into_iter().next().map(Message::from))
 }
 
-/// Marks message `id` sent at `now` and lets go of it.
+/// Marks message `id` sent at `now` and lets go of it. Its bodies are blanked: they may hold
+/// one-time links, which must not sit in the database once delivered.
 pub async fn mark_sent(
     db: &impl ConnectionTrait,
     id: i64,
@@ -84,6 +126,8 @@ pub async fn mark_sent(
 ) -> Result<(), DbErr> {
     Entity::update_many()
         .col_expr(Column::SentAt, Expr::value(now))
+        .col_expr(Column::TextBody, Expr::value(String::new()))
+        .col_expr(Column::HtmlBody, Expr::value(Option::<String>::None))
         .col_expr(
             Column::ClaimedUntil,
             Expr::value(Option::<DateTime<Utc>>::None),

@@ -10,7 +10,7 @@ use sea_orm::{
 };
 use storefront::{
     config::Config,
-    outbox::{OutgoingMail, enqueue_mail},
+    outbox::{OutgoingMail, enqueue_mail, enqueue_mail_at_most_every},
 };
 
 use crate::support::{
@@ -36,6 +36,22 @@ async fn enqueue(app: &TestApp, mail: &OutgoingMail) {
         .await
         .unwrap();
     transaction.commit().await.unwrap();
+}
+
+/// Enqueues `mail` for `purpose` unless one went to its address within a minute; whether it did.
+async fn enqueue_throttled(app: &TestApp, purpose: &str, mail: &OutgoingMail) -> bool {
+    let transaction = app.state.db.write().await.unwrap();
+    let written = enqueue_mail_at_most_every(
+        &transaction,
+        purpose,
+        mail,
+        app.state.clock.now(),
+        Duration::from_secs(60),
+    )
+    .await
+    .unwrap();
+    transaction.commit().await.unwrap();
+    written
 }
 
 /// Waits until a row of the outbox records a failed attempt (at most 10 s).
@@ -220,4 +236,62 @@ async fn smtp_without_a_public_url_refuses_to_start() {
 
     let message = format!("{error:#}");
     assert!(message.contains("STOREFRONT_PUBLIC_URL"), "{message}");
+}
+
+#[tokio::test]
+async fn a_throttled_mail_goes_to_one_address_at_most_once_a_period() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with(mail_through(&smtp)).await;
+    let mut other_case = mail("Second");
+    other_case.to = "JANE@Example.com".parse().unwrap();
+    let mut other_address = mail("To John");
+    other_address.to = "john@example.com".parse().unwrap();
+
+    let first = enqueue_throttled(&app, "password_reset", &mail("First")).await;
+    let again = enqueue_throttled(&app, "password_reset", &other_case).await;
+    let other_purpose = enqueue_throttled(&app, "email_confirmation", &mail("Confirm")).await;
+    let john = enqueue_throttled(&app, "password_reset", &other_address).await;
+    app.state.clock.advance(Duration::from_secs(61));
+    let a_minute_later = enqueue_throttled(&app, "password_reset", &mail("Later")).await;
+
+    assert_eq!(
+        (first, again, other_purpose, john, a_minute_later),
+        (true, false, true, true, true)
+    );
+    let received = smtp.wait_for(4).await;
+    assert_eq!(
+        subjects(&received),
+        ["Confirm", "First", "Later", "To John"]
+    );
+    let keys = Query::select()
+        .column(Alias::new("key"))
+        .from(Alias::new("outbox_throttle"))
+        .to_owned();
+    let keys = app.database.connect().await.query_all(&keys).await.unwrap();
+    let keys: Vec<String> = keys
+        .iter()
+        .map(|row| row.try_get_by_index(0).unwrap())
+        .collect();
+    assert_eq!(keys.len(), 3, "{keys:?}");
+    assert!(
+        keys.iter().all(|key| !key.contains("jane")),
+        "addresses are kept hashed: {keys:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_sent_mail_keeps_no_body_in_the_database() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn_app_with(mail_through(&smtp)).await;
+    let mut with_html = mail("Reset");
+    with_html.html = Some("<a href=\"https://shop.example.com/reset/abc\">reset</a>".to_owned());
+
+    enqueue(&app, &with_html).await;
+    smtp.wait_for(1).await;
+    wait_until_all_sent(&app).await;
+
+    let bodies = app.database.text_column("outbox", "text_body").await;
+    let html = app.database.text_column("outbox", "html_body").await;
+    assert_eq!(bodies, [Some(String::new())]);
+    assert_eq!(html, [None]);
 }
