@@ -101,9 +101,14 @@ pub struct Config {
     #[arg(long, env = "ADDRESS_DISTRICT_REQUIRED", default_value = "false", value_parser = BoolishValueParser::new(), action = clap::ArgAction::Set)]
     pub address_district_required: bool,
 
-    /// Comma-separated language codes the shop speaks (`tr,en`); the first is the default.
+    /// Comma-separated language codes the shop speaks (`tr,en`).
     #[arg(long, env = "LANGUAGES", default_value = "tr,en", value_parser = parse_languages)]
     pub languages: Languages,
+
+    /// The language of a request that names none the shop speaks (no `Accept-Language`, no
+    /// stored choice); one of `LANGUAGES`, by default its first.
+    #[arg(long, env = "DEFAULT_LANGUAGE", value_parser = parse_language_code)]
+    pub default_language: Option<String>,
 
     /// SMTP server for mails: `smtp://HOST:PORT` (plain), `smtp://HOST:PORT?tls=required`
     /// (STARTTLS), `smtps://HOST:PORT` (TLS), with optional `USER:PASSWORD@`. Unset: mails are
@@ -119,6 +124,11 @@ pub struct Config {
     /// `SMTP_URL`.
     #[arg(long, env = "STOREFRONT_PUBLIC_URL", value_parser = PublicUrl::parse)]
     pub storefront_public_url: Option<PublicUrl>,
+
+    /// A folder of mail templates replacing the shipped ones of the same name
+    /// (`tr/password_reset.txt`); unset: the shipped ones.
+    #[arg(long, env = "MAIL_TEMPLATES_DIR")]
+    pub mail_templates_dir: Option<std::path::PathBuf>,
 
     /// What to do; without a command the server runs.
     #[command(subcommand)]
@@ -320,22 +330,32 @@ pub struct TrustedOrigins(pub Vec<String>);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Languages(pub Vec<String>);
 
+impl Languages {
+    /// Whether the shop speaks `code` (lower case).
+    pub fn contains(&self, code: &str) -> bool {
+        self.0.iter().any(|language| language == code)
+    }
+}
+
 fn parse_languages(value: &str) -> Result<Languages, String> {
-    let codes: Vec<String> = value
+    let codes = value
         .split(',')
-        .map(|code| code.trim().to_ascii_lowercase())
+        .map(str::trim)
         .filter(|code| !code.is_empty())
-        .collect();
+        .map(parse_language_code)
+        .collect::<Result<Vec<_>, _>>()?;
     if codes.is_empty() {
         return Err("at least one language code, e.g. tr,en".to_owned());
     }
-    if let Some(bad) = codes
-        .iter()
-        .find(|code| code.len() != 2 || !code.bytes().all(|byte| byte.is_ascii_lowercase()))
-    {
-        return Err(format!("`{bad}` is not a two-letter language code"));
-    }
     Ok(Languages(codes))
+}
+
+fn parse_language_code(value: &str) -> Result<String, String> {
+    let code = value.trim().to_ascii_lowercase();
+    if code.len() != 2 || !code.bytes().all(|byte| byte.is_ascii_lowercase()) {
+        return Err(format!("`{code}` is not a two-letter language code"));
+    }
+    Ok(code)
 }
 
 fn parse_origins(value: &str) -> Result<TrustedOrigins, String> {
@@ -420,19 +440,56 @@ pub struct Settings {
     pub address_district_required: bool,
     /// The shop's languages.
     pub languages: Languages,
+    /// The language of a request that names none of `languages`.
+    pub default_language: String,
     /// The shop's public address, for links in mails.
-    pub storefront_public_url: Option<PublicUrl>,
+    pub public_url: PublicUrl,
 }
 
-impl From<&Config> for Settings {
-    fn from(config: &Config) -> Self {
-        Self {
+/// The public address links point to when `STOREFRONT_PUBLIC_URL` is unset (development: mails
+/// are only logged then): the Next.js storefront's default port.
+const DEVELOPMENT_PUBLIC_URL: &str = "http://localhost:3000";
+
+impl Settings {
+    /// The settings of `config`, or why they do not hold together.
+    pub fn new(config: &Config) -> anyhow::Result<Self> {
+        let default_language = match &config.default_language {
+            Some(code) if !config.languages.contains(code) => anyhow::bail!(
+                "DEFAULT_LANGUAGE={code} is not one of LANGUAGES={}",
+                config.languages.0.join(",")
+            ),
+            Some(code) => code.clone(),
+            None => config.languages.0[0].clone(),
+        };
+        let public_url = match &config.storefront_public_url {
+            Some(url) => url.clone(),
+            None => PublicUrl(DEVELOPMENT_PUBLIC_URL.to_owned()),
+        };
+        Ok(Self {
             address_limit_per_customer: config.address_limit_per_customer,
             phone_default_region: config.phone_default_region,
             address_district_required: config.address_district_required,
             languages: config.languages.clone(),
-            storefront_public_url: config.storefront_public_url.clone(),
-        }
+            default_language,
+            public_url,
+        })
+    }
+
+    /// The shop's public URL of `path` (which starts with `/`), for links in mails.
+    pub fn public_link(&self, path: &str) -> String {
+        format!("{}{path}", self.public_url.0)
+    }
+
+    /// The language of a mail to a customer: the customer's own when the shop speaks it, else
+    /// the request's.
+    pub fn mail_language<'a>(
+        &'a self,
+        customer_language: Option<&'a str>,
+        request: &'a crate::languages::RequestLanguage,
+    ) -> &'a str {
+        customer_language
+            .filter(|code| self.languages.contains(code))
+            .unwrap_or(request.as_str())
     }
 }
 
@@ -482,6 +539,35 @@ mod tests {
             "https://shop.example.com"
         );
         assert!(!format!("{:?}", config.smtp_url).contains("secret"));
+    }
+
+    #[test]
+    fn the_default_language_is_the_first_of_the_shop_unless_named_and_must_be_one_of_them() {
+        let first = Settings::new(&parse(&["--languages", "en,tr"]).unwrap()).unwrap();
+        let named =
+            Settings::new(&parse(&["--languages", "en,tr", "--default-language", "TR"]).unwrap());
+        let foreign = Settings::new(&parse(&["--default-language", "de"]).unwrap());
+
+        assert_eq!(first.default_language, "en");
+        assert_eq!(named.unwrap().default_language, "tr");
+        let error = foreign.err().unwrap().to_string();
+        assert!(error.contains("DEFAULT_LANGUAGE=de"), "{error}");
+        assert!(error.lines().count() == 1, "{error}");
+    }
+
+    #[test]
+    fn links_point_at_the_public_url_or_the_development_storefront() {
+        let configured = Settings::new(
+            &parse(&["--storefront-public-url", "https://shop.example.com/"]).unwrap(),
+        )
+        .unwrap();
+        let unset = Settings::new(&parse(&[]).unwrap()).unwrap();
+
+        assert_eq!(
+            configured.public_link("/users/reset/MQ/x/"),
+            "https://shop.example.com/users/reset/MQ/x/"
+        );
+        assert_eq!(unset.public_link("/a/"), "http://localhost:3000/a/");
     }
 
     #[test]

@@ -1,8 +1,13 @@
-//! The visitor's language choice: `POST /i18n/setlang/` keeps it in the session (a guest session
-//! when there is none yet). Requests still take their language from `Accept-Language` first; the
-//! stored choice counts only when that is absent (contract account.md §10, pitfall 33).
+//! The visitor's language: `POST /i18n/setlang/` keeps a choice in the session (a guest session
+//! when there is none yet), and [`RequestLanguage`] tells every handler the language of its
+//! request: `Accept-Language` first, then the stored choice, then `DEFAULT_LANGUAGE` (contract
+//! account.md §10, pitfall 33). Mails and localised labels use it.
 
-use axum::{Json, extract::State};
+use axum::{
+    Json,
+    extract::{FromRequestParts, State},
+    http::{HeaderMap, header, request::Parts},
+};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -52,7 +57,7 @@ pub async fn set_language(
     if code.is_empty() {
         return Err(ApiError::field("language", "This field is required."));
     }
-    if !state.settings.languages.0.contains(&code) {
+    if !state.settings.languages.contains(&code) {
         return Err(ApiError::field(
             "language",
             format!("\"{code}\" is not a valid choice."),
@@ -60,4 +65,68 @@ pub async fn set_language(
     }
     session.insert(SESSION_LANGUAGE, code).await?;
     Ok(Json(Map::new()))
+}
+
+/// The language of this request, one of `LANGUAGES`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestLanguage(String);
+
+impl RequestLanguage {
+    /// The language code, e.g. `tr`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromRequestParts<AppState> for RequestLanguage {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let languages = &state.settings.languages;
+        if let Some(code) = accepted_language(&parts.headers, |code| languages.contains(code)) {
+            return Ok(Self(code));
+        }
+        let session = Session::from_request_parts(parts, state).await?;
+        let stored = session
+            .get::<String>(SESSION_LANGUAGE)
+            .await?
+            .filter(|code| languages.contains(code));
+        Ok(Self(stored.unwrap_or_else(|| {
+            state.settings.default_language.clone()
+        })))
+    }
+}
+
+/// The first language of `Accept-Language` that `speaks` (by primary subtag: `tr-TR` → `tr`), in
+/// the header's order; the client sends one locale, browsers a list by preference. Values such
+/// as `undefined` or `*` name no language.
+fn accepted_language(headers: &HeaderMap, speaks: impl Fn(&str) -> bool) -> Option<String> {
+    let header = headers.get(header::ACCEPT_LANGUAGE)?.to_str().ok()?;
+    header
+        .split(',')
+        .filter_map(|entry| entry.split(';').next())
+        .filter_map(|tag| tag.trim().split(['-', '_']).next())
+        .map(str::to_ascii_lowercase)
+        .find(|code| speaks(code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accepted(value: &str) -> Option<String> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT_LANGUAGE, value.parse().unwrap());
+        accepted_language(&headers, |code| code == "tr" || code == "en")
+    }
+
+    #[test]
+    fn the_primary_subtag_of_the_first_spoken_language_decides() {
+        assert_eq!(accepted("tr-tr").as_deref(), Some("tr"));
+        assert_eq!(accepted("EN_us").as_deref(), Some("en"));
+        assert_eq!(accepted("de-DE,de;q=0.9,en;q=0.8").as_deref(), Some("en"));
+        assert_eq!(accepted("undefined"), None);
+        assert_eq!(accepted("*"), None);
+        assert_eq!(accepted(""), None);
+    }
 }

@@ -13,6 +13,7 @@ use crate::{
     db::Database,
     geo::GeoCache,
     http::{BodyLimits, csrf::CsrfSettings},
+    mail::MailTemplates,
     sessions::SessionManager,
 };
 
@@ -47,6 +48,8 @@ pub struct Services {
     pub hasher: Arc<PasswordHasher>,
     /// Settings parsed from the configuration.
     pub settings: Arc<Settings>,
+    /// What mails say, in every language.
+    pub mail: Arc<MailTemplates>,
     /// What the CSRF check needs of the configuration.
     pub csrf: CsrfSettings,
     /// The clock (tests move it).

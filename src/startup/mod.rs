@@ -22,7 +22,7 @@ use crate::{
     db, geo,
     http::{ApiError, BodyLimits, csrf, openapi::ApiDoc, paths},
     languages,
-    mail::{LogMailer, Mailer, SmtpMailer},
+    mail::{LogMailer, MailTemplates, Mailer, SmtpMailer},
     ops, outbox,
     sessions::{self, SessionManager},
     state::{AppState, Services},
@@ -72,6 +72,11 @@ impl Application {
     /// Connects to the database (migrating it), opens the session store and binds the listener.
     pub async fn build(config: Config, clock: Clock) -> anyhow::Result<Self> {
         let mailer = mailer(&config)?;
+        let settings = Settings::new(&config)?;
+        let mail = MailTemplates::load(
+            config.mail_templates_dir.as_deref(),
+            settings.public_url.as_ref(),
+        )?;
         let db = db::connect_and_migrate(&config.database_url).await?;
         let sessions = SessionManager::from_config(&config, db.clone(), clock.clone()).await?;
         let hash_threads = config
@@ -83,7 +88,8 @@ impl Application {
             sessions,
             customers,
             hasher: Arc::new(PasswordHasher::new(hash_threads)?),
-            settings: Arc::new(Settings::from(&config)),
+            settings: Arc::new(settings),
+            mail: Arc::new(mail),
             csrf: csrf::CsrfSettings {
                 trusted_origins: config.csrf_trusted_origins.0.clone(),
                 strict: config.csrf_strict,

@@ -1,6 +1,9 @@
 //! Sending one e-mail: the [`Mailer`] trait, its SMTP adapter (lettre) and the development
 //! adapter that writes mails to the log. Areas never call a mailer: they enqueue mails in the
 //! outbox (`crate::outbox::enqueue_mail`), whose worker hands them to the mailer chosen at start.
+//! What a mail says comes from its templates ([`MailTemplates`]).
+
+mod templates;
 
 use anyhow::Context;
 use lettre::{
@@ -9,6 +12,7 @@ use lettre::{
 };
 use secrecy::ExposeSecret;
 
+pub use self::templates::MailTemplates;
 use crate::config::SmtpUrl;
 
 /// A mail as an area writes it: one recipient, a subject, a text body and maybe an HTML one.
