@@ -103,6 +103,11 @@ impl Customer {
         &self.session_auth_hash
     }
 
+    /// Whether some password logs this account in (see [`crate::accounts::passwords`]).
+    pub fn has_usable_password(&self) -> bool {
+        crate::accounts::passwords::is_usable_password_hash(&self.password_hash)
+    }
+
     /// Lowercase hex SHA-256 of the trimmed, lower-cased e-mail (for analytics).
     pub fn hashed_email(&self) -> &str {
         &self.hashed_email
