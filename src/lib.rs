@@ -11,6 +11,8 @@ pub mod clock;
 pub mod config;
 /// Database connection (SQLite or PostgreSQL) and migrations.
 pub mod db;
+/// The customer's data export: one document, a section contributed by each area.
+pub mod export;
 /// Geography: countries, cities, townships, districts; public lookups and `geo import`.
 pub mod geo;
 /// Cross-cutting HTTP concerns: errors, extractors, CSRF, path rewriting, OpenAPI.

@@ -10,11 +10,13 @@ use serde_json::json;
 
 use super::{
     CurrentCustomer,
+    consents::{self, ConsentSource},
+    logins::UserAgent,
     passwords::Verification,
     queries,
     types::{
-        CurrentUserView, KeyView, LoginForm, PasswordChangeForm, ProfileForm, ProfileView,
-        RegistrationForm,
+        AttributesChange, CurrentUserView, Customer, KeyView, LoginForm, PasswordChangeForm,
+        ProfileForm, ProfileView, RegistrationForm,
     },
 };
 use crate::{
@@ -23,12 +25,14 @@ use crate::{
         csrf::{CsrfCheck, new_token, token_cookie},
         openapi::{LoggedInWrite, LoginRequired},
     },
+    languages::RequestLanguage,
     sessions::Session,
     state::AppState,
 };
 
 /// Creates an account and logs it in at once (the client cannot wait for e-mail verification).
-/// Answers a `key` and the new session in `Set-Cookie`.
+/// Answers a `key` and the new session in `Set-Cookie`. The consents given are recorded in the
+/// consent history.
 #[utoipa::path(post, path = "/users/registration/", tag = "accounts",
     request_body = RegistrationForm,
     responses(
@@ -39,6 +43,7 @@ use crate::{
 pub async fn register(
     State(state): State<AppState>,
     session: Session,
+    UserAgent(user_agent): UserAgent,
     Payload(form): Payload<RegistrationForm>,
 ) -> Result<(StatusCode, Json<KeyView>), ApiError> {
     let now = state.clock.now();
@@ -56,12 +61,23 @@ pub async fn register(
         return Err(taken());
     }
     let password_hash = state.hasher.hash(new_customer.password.clone()).await?;
-    let customer =
-        queries::insert_customer(&state.db.write_one(), &new_customer, password_hash, now)
-            .await
-            .map_err(|error| ApiError::unless_duplicate(error, taken))?;
+    // The account and the consents it gives are written together (account.md §11).
+    let transaction = state.db.write().await?;
+    let customer = queries::insert_customer(&transaction, &new_customer, password_hash, now)
+        .await
+        .map_err(|error| ApiError::unless_duplicate(error, taken))?;
+    let given = consents::changes_between(None, &customer);
+    consents::record(
+        &transaction,
+        customer.id,
+        &given,
+        ConsentSource::Registration,
+        now,
+    )
+    .await?;
+    transaction.commit().await?;
     tracing::info!(customer = customer.id, "registered");
-    super::start_session(&state, &session, &customer).await?;
+    super::start_session(&state, &session, &customer, user_agent).await?;
     Ok((StatusCode::CREATED, Json(KeyView::new())))
 }
 
@@ -77,6 +93,7 @@ pub async fn register(
 pub async fn log_in(
     State(state): State<AppState>,
     session: Session,
+    UserAgent(user_agent): UserAgent,
     Payload(form): Payload<LoginForm>,
 ) -> Result<Json<KeyView>, ApiError> {
     let credentials = form.parse()?;
@@ -112,7 +129,7 @@ pub async fn log_in(
             "upgraded a legacy password hash to argon2id"
         );
     }
-    super::start_session(&state, &session, &customer).await?;
+    super::start_session(&state, &session, &customer, user_agent).await?;
     Ok(Json(KeyView::new()))
 }
 
@@ -132,12 +149,14 @@ pub async fn show_logout_form() -> Response {
         (status = 403, description = "CSRF check failed", body = ErrorDetail),
     ))]
 pub async fn log_out(
+    State(state): State<AppState>,
     csrf: Option<Extension<CsrfCheck>>,
     session: Session,
 ) -> Result<Response, ApiError> {
     if let Some(Extension(CsrfCheck::TokenlessServerCall)) = csrf {
         return Ok(logout_form());
     }
+    super::logins::forget(&state, &session).await?;
     session.flush().await?;
     Ok(Json(json!({"detail": "Successfully logged out."})).into_response())
 }
@@ -178,7 +197,7 @@ pub async fn get_current_user(
         .into_response()
 }
 
-/// The logged-in customer's profile.
+/// The logged-in customer's profile; the gender choices are labelled in the request's language.
 #[utoipa::path(get, path = "/users/profile/", tag = "accounts",
     responses(
         (status = 200, description = "The profile", body = ProfileView),
@@ -187,14 +206,18 @@ pub async fn get_current_user(
 pub async fn get_profile(
     State(state): State<AppState>,
     CurrentCustomer(customer): CurrentCustomer,
+    language: RequestLanguage,
 ) -> Json<ProfileView> {
     Json(ProfileView::new(
         &customer,
         state.settings.phone_default_region,
+        language.as_str(),
     ))
 }
 
 /// Changes the profile fields present in the body; others stay. E-mail changes go elsewhere.
+/// `attributes` are merged into the stored object (`null` removes a key). A changed consent is
+/// recorded in the consent history.
 #[utoipa::path(patch, path = "/users/profile/", tag = "accounts",
     request_body = ProfileForm,
     responses(
@@ -205,36 +228,48 @@ pub async fn get_profile(
 pub async fn update_profile(
     State(state): State<AppState>,
     CurrentCustomer(customer): CurrentCustomer,
+    language: RequestLanguage,
     Payload(form): Payload<ProfileForm>,
 ) -> Result<Json<ProfileView>, ApiError> {
-    let change = form.parse(
-        state.clock.now().date_naive(),
-        state.settings.phone_default_region,
-    )?;
-    // The account went away since this request authenticated: as for any stale login.
-    let updated = super::update_profile(&state, customer.id, &change)
-        .await?
-        .ok_or(ApiError::Unauthenticated)?;
-    Ok(Json(ProfileView::new(
-        &updated,
-        state.settings.phone_default_region,
-    )))
+    change_profile(&state, &customer, &language, form, false).await
 }
 
-/// Same as `PATCH` (the fields are all optional).
+/// As `PATCH` (the fields are all optional), except that `attributes` replace the stored object
+/// (keeping the server's keys and the consents it does not name).
 #[utoipa::path(put, path = "/users/profile/", tag = "accounts",
     request_body = ProfileForm,
     responses(
         (status = 200, description = "The updated profile", body = ProfileView),
         (status = 400, description = "Invalid fields", body = FieldErrors),
-        LoginRequired,
+        LoggedInWrite,
     ))]
 pub async fn replace_profile(
-    state: State<AppState>,
-    user: CurrentCustomer,
-    form: Payload<ProfileForm>,
+    State(state): State<AppState>,
+    CurrentCustomer(customer): CurrentCustomer,
+    language: RequestLanguage,
+    Payload(form): Payload<ProfileForm>,
 ) -> Result<Json<ProfileView>, ApiError> {
-    update_profile(state, user, form).await
+    change_profile(&state, &customer, &language, form, true).await
+}
+
+/// `PATCH` and `PUT` of the profile; `replaces_attributes` for `PUT`.
+async fn change_profile(
+    state: &AppState,
+    customer: &Customer,
+    language: &RequestLanguage,
+    form: ProfileForm,
+    replaces_attributes: bool,
+) -> Result<Json<ProfileView>, ApiError> {
+    let region = state.settings.phone_default_region;
+    let mut change = form.parse(state.clock.now().date_naive(), region)?;
+    if replaces_attributes {
+        change.attributes = change.attributes.map(AttributesChange::replacing);
+    }
+    // The account went away since this request authenticated: as for any stale login.
+    let updated = super::update_profile(state, customer, &change)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    Ok(Json(ProfileView::new(&updated, region, language.as_str())))
 }
 
 /// Changes the password, given the current one. This session stays logged in under the same key;

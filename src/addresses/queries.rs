@@ -198,3 +198,23 @@ pub async fn mark_deleted(
     .await
     .map(|_| ())
 }
+
+/// Every address of the customer, removed ones included, each with when it was added and
+/// removed; oldest first (the data export).
+pub async fn list_every_address(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<Vec<(Address, DateTime<Utc>, Option<DateTime<Utc>>)>, DbErr> {
+    let rows = entity::Entity::find()
+        .filter(Column::UserId.eq(user_id))
+        .order_by_asc(Column::Id)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let (created, deleted) = (row.created_date, row.deleted_at);
+            (Address::from(row), created, deleted)
+        })
+        .collect())
+}

@@ -6,9 +6,11 @@
 mod addresses;
 mod architecture;
 mod body_formats;
+mod consents;
 mod csrf;
 mod current_user;
 mod errors;
+mod export;
 mod geography;
 mod languages;
 mod lifecycle;

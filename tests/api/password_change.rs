@@ -13,7 +13,7 @@ fn change_to(customer: &Customer, new_password: &str) -> Value {
 }
 
 /// Logs `customer` in from another browser; its session key.
-async fn log_in_elsewhere(app: &TestApp, customer: &Customer) -> String {
+pub async fn log_in_elsewhere(app: &TestApp, customer: &Customer) -> String {
     let response = app
         .send(Method::POST, "/users/login/")
         .without_cookies()
@@ -30,7 +30,7 @@ async fn log_in_elsewhere(app: &TestApp, customer: &Customer) -> String {
 }
 
 /// `GET /current_user/` with only this session key.
-async fn current_user_of(app: &TestApp, key: &str) -> StatusCode {
+pub async fn current_user_of(app: &TestApp, key: &str) -> StatusCode {
     app.send(Method::GET, "/current_user/")
         .without_cookies()
         .header("cookie", format!("{}={key}", app.cookie_name))

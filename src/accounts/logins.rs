@@ -1,0 +1,163 @@
+//! The customer's logins: a row per logged-in session, so that a customer's sessions can be
+//! listed (the data export; an "active sessions" page later) and ended (anonymisation). The
+//! session stores cannot do it themselves on either backend: they know a session only by the
+//! hash of its key, not by whom it logs in.
+//!
+//! A row holds that hash (never the key, never shown) and gets its own id as the public handle.
+//! It is added at login and registration and removed at logout; a session that ends otherwise
+//! (expiry, a password change elsewhere, a login as somebody else) leaves a dead row, which the
+//! next listing or login of the customer removes. So the list is always checked against the
+//! session store: a row counts only while its session exists and still logs the customer in.
+
+use std::convert::Infallible;
+
+use axum::{
+    extract::FromRequestParts,
+    http::{header, request::Parts},
+};
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveValue::NotSet, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde_json::{Map, Value};
+
+use super::{Customer, SESSION_AUTH_HASH, SESSION_USER_ID};
+use crate::{http::ApiError, sessions::Session, state::AppState};
+
+/// What the `user_agent` column keeps of the header, in characters.
+const USER_AGENT_MAX_CHARS: usize = 255;
+
+/// The request's `User-Agent`, to tell a customer's sessions apart; `None` when absent or not
+/// text.
+pub struct UserAgent(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for UserAgent {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
+        Ok(Self(
+            parts
+                .headers
+                .get(header::USER_AGENT)
+                .and_then(|value| value.to_str().ok())
+                .map(|agent| agent.chars().take(USER_AGENT_MAX_CHARS).collect()),
+        ))
+    }
+}
+
+/// A session that logs the customer in now.
+#[derive(Debug, Clone)]
+pub struct LiveSession {
+    /// The login's id (not the session key, nor its hash).
+    pub id: i64,
+    /// When the customer logged in.
+    pub created_at: DateTime<Utc>,
+    /// When the session expires unless used.
+    pub expires_at: DateTime<Utc>,
+    /// The browser or app that logged in.
+    pub user_agent: Option<String>,
+}
+
+/// The `user_logins` table.
+mod entity {
+    use sea_orm::entity::prelude::*;
+
+    use crate::sessions::StorageId;
+
+    /// One login.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "user_logins")]
+    pub struct Model {
+        /// The public handle of the login.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// The customer.
+        pub user_id: i64,
+        /// The session's id in its store: the hash of its key.
+        pub session_id: StorageId,
+        /// The `User-Agent` that logged in.
+        pub user_agent: Option<String>,
+        /// When (UTC).
+        pub created_at: DateTimeUtc,
+    }
+
+    /// No relations needed.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Records that `session` now logs `customer` in (login, registration), after removing the rows
+/// of the customer's sessions that ended.
+pub(super) async fn record(
+    state: &AppState,
+    session: &Session,
+    customer: &Customer,
+    user_agent: Option<String>,
+) -> Result<(), ApiError> {
+    live_sessions(state, customer).await?;
+    let row = entity::ActiveModel {
+        id: NotSet,
+        user_id: Set(customer.id),
+        session_id: Set(session.storage_id().await?),
+        user_agent: Set(user_agent),
+        created_at: Set(state.clock.now()),
+    };
+    entity::Entity::insert(row)
+        .exec(&state.db.write_one())
+        .await?;
+    Ok(())
+}
+
+/// Forgets the login of `session`, if it has one (logout, or a new login on the same session,
+/// whose key is about to change).
+pub(super) async fn forget(state: &AppState, session: &Session) -> Result<(), ApiError> {
+    if session.get::<i64>(SESSION_USER_ID).await?.is_none() {
+        return Ok(());
+    }
+    entity::Entity::delete_many()
+        .filter(entity::Column::SessionId.eq(session.storage_id().await?))
+        .exec(&state.db.write_one())
+        .await?;
+    Ok(())
+}
+
+/// The sessions that log `customer` in now, oldest first. Rows of sessions that ended are
+/// removed on the way.
+pub async fn live_sessions(
+    state: &AppState,
+    customer: &Customer,
+) -> Result<Vec<LiveSession>, ApiError> {
+    let rows = entity::Entity::find()
+        .filter(entity::Column::UserId.eq(customer.id))
+        .order_by_asc(entity::Column::Id)
+        .all(state.db.read())
+        .await?;
+    let mut live = Vec::new();
+    let mut dead = Vec::new();
+    for row in rows {
+        let record = state.sessions.find(&row.session_id).await?;
+        match record {
+            Some(record) if logs_in(&record.data, customer) => live.push(LiveSession {
+                id: row.id,
+                created_at: row.created_at,
+                expires_at: record.expires_at,
+                user_agent: row.user_agent,
+            }),
+            _ => dead.push(row.id),
+        }
+    }
+    if !dead.is_empty() {
+        entity::Entity::delete_many()
+            .filter(entity::Column::Id.is_in(dead))
+            .exec(&state.db.write_one())
+            .await?;
+    }
+    Ok(live)
+}
+
+/// Whether session data logs `customer` in as things stand: the same test as a request's
+/// authentication (the auth hash changes with the password).
+fn logs_in(data: &Map<String, Value>, customer: &Customer) -> bool {
+    data.get(SESSION_USER_ID).and_then(Value::as_i64) == Some(customer.id)
+        && data.get(SESSION_AUTH_HASH).and_then(Value::as_str) == Some(customer.session_auth_hash())
+}
