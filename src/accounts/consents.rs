@@ -166,6 +166,17 @@ pub fn changes_between(before: Option<&Customer>, after: &Customer) -> Vec<Conse
         .collect()
 }
 
+/// Every consent withdrawn (anonymisation).
+pub fn all_withdrawn() -> Vec<ConsentChange> {
+    Consent::ALL
+        .into_iter()
+        .map(|consent| ConsentChange {
+            consent,
+            value: false,
+        })
+        .collect()
+}
+
 /// The `consent_changes` table: the history, only ever added to.
 mod entity {
     use sea_orm::entity::prelude::*;

@@ -16,11 +16,18 @@ use axum::{
     http::{header, request::Parts},
 };
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::NotSet, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
+};
 use serde_json::{Map, Value};
 
 use super::{Customer, SESSION_AUTH_HASH, SESSION_USER_ID};
-use crate::{http::ApiError, sessions::Session, state::AppState};
+use crate::{
+    http::ApiError,
+    sessions::{Session, StorageId},
+    state::AppState,
+};
 
 /// What the `user_agent` column keeps of the header, in characters.
 const USER_AGENT_MAX_CHARS: usize = 255;
@@ -153,6 +160,19 @@ pub async fn live_sessions(
             .await?;
     }
     Ok(live)
+}
+
+/// Removes every login row of the customer, in the caller's transaction; the ids of their
+/// sessions, to end once it commits.
+pub(super) async fn take_all(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<Vec<StorageId>, DbErr> {
+    let rows = entity::Entity::delete_many()
+        .filter(entity::Column::UserId.eq(user_id))
+        .exec_with_returning(db)
+        .await?;
+    Ok(rows.into_iter().map(|row| row.session_id).collect())
 }
 
 /// Whether session data logs `customer` in as things stand: the same test as a request's

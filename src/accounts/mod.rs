@@ -1,9 +1,11 @@
-//! Customer accounts: registration, login, logout, the current user, and the profile with its
-//! consents and their history.
+//! Customer accounts: registration, login, logout, the current user, the profile with its
+//! consents and their history, and anonymisation.
 //!
 //! Endpoints: `POST /users/registration/`, `POST /users/login/`, `GET|POST /users/logout/`,
-//! `GET /current_user/`, `GET|PATCH|PUT /users/profile/`, `POST /users/password/change/`.
+//! `GET /current_user/`, `GET|PATCH|PUT /users/profile/`, `POST /users/password/change/`,
+//! `PATCH /users/anonymize/`.
 
+mod anonymize;
 pub mod consents;
 mod entity;
 mod export;
@@ -44,6 +46,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             routes::update_profile,
             routes::replace_profile
         ))
+        .routes(routes!(routes::anonymize))
 }
 
 /// Customers by id, kept in memory for a few seconds so that authenticating a request costs no

@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::{
     consents::Consent,
     entity,
-    types::{Customer, NewCustomer, ProfileChange},
+    types::{Customer, Email, NewCustomer, ProfileChange},
 };
 
 /// The customer with this id.
@@ -166,6 +166,39 @@ pub async fn update_profile_unless_consents_change(
         unchanged = unchanged.add(column.eq(consent.value));
     }
     update_customer_if(db, id, changed_columns(change, now), unchanged).await
+}
+
+/// Erases the customer's personal data for good (account.md §6): the e-mail becomes
+/// `placeholder`, names, phone, birth date, gender, language and attributes are cleared, every
+/// consent withdrawn, the password unusable and the account inactive. What is left (the opaque
+/// username, the dates of joining and last login) names nobody.
+pub async fn erase_personal_data(
+    db: &impl ConnectionTrait,
+    id: i64,
+    placeholder: Email,
+    unusable_password_hash: String,
+    now: DateTime<Utc>,
+) -> Result<Option<Customer>, sea_orm::DbErr> {
+    let changes = entity::ActiveModel {
+        email_lower: Set(placeholder.lowercase()),
+        email: Set(placeholder),
+        password: Set(unusable_password_hash),
+        first_name: Set(String::new()),
+        last_name: Set(String::new()),
+        phone: Set(None),
+        gender: Set(None),
+        date_of_birth: Set(None),
+        email_allowed: Set(false),
+        sms_allowed: Set(false),
+        call_allowed: Set(Some(false)),
+        whatsapp_allowed: Set(Some(false)),
+        is_active: Set(false),
+        language_code: Set(None),
+        attributes: Set(Value::Object(serde_json::Map::new())),
+        modified_date: Set(now),
+        ..Default::default()
+    };
+    update_customer(db, id, changes).await
 }
 
 /// Updates the customer's row and raises its version (which the customer cache goes by); the

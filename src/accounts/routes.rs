@@ -6,7 +6,7 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
-use serde_json::json;
+use serde_json::{Map, Value, json};
 
 use super::{
     CurrentCustomer,
@@ -270,6 +270,25 @@ async fn change_profile(
         .await?
         .ok_or(ApiError::Unauthenticated)?;
     Ok(Json(ProfileView::new(&updated, region, language.as_str())))
+}
+
+/// Erases the logged-in customer's personal data for good (account.md §6): e-mail replaced by a
+/// placeholder (the address can register again), names, phone, birth date, gender, language and
+/// attributes cleared, every consent withdrawn (and recorded), password unusable, account
+/// inactive, address book deleted. Every session of the customer ends; this one's cookie is
+/// deleted. The body is ignored, whatever its type: the proxy sends `{}` as `text/plain`.
+#[utoipa::path(patch, path = "/users/anonymize/", tag = "accounts",
+    responses(
+        (status = 200, description = "Anonymised: `{}`, and the session cookie deleted", body = Object),
+        LoggedInWrite,
+    ))]
+pub async fn anonymize(
+    State(state): State<AppState>,
+    session: Session,
+    CurrentCustomer(customer): CurrentCustomer,
+) -> Result<Json<Map<String, Value>>, ApiError> {
+    super::anonymize::anonymize(&state, &session, &customer).await?;
+    Ok(Json(Map::new()))
 }
 
 /// Changes the password, given the current one. This session stays logged in under the same key;

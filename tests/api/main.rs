@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod addresses;
+mod anonymize;
 mod architecture;
 mod body_formats;
 mod consents;
