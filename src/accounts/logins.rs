@@ -6,8 +6,12 @@
 //! A row holds that hash (never the key, never shown) and gets its own id as the public handle.
 //! It is added at login and registration and removed at logout; a session that ends otherwise
 //! (expiry, a password change elsewhere, a login as somebody else) leaves a dead row, which the
-//! next listing or login of the customer removes. So the list is always checked against the
-//! session store: a row counts only while its session exists and still logs the customer in.
+//! next listing removes. So the list is always checked against the session store: a row counts
+//! only while its session exists and still logs the customer in. A login keeps the customer's
+//! newest [`LOGINS_KEPT`] rows and drops older ones unchecked, so that a customer who never
+//! lists or logs out (or a script logging in again and again) costs a bounded number of rows
+//! and a login costs no session look-ups; a session whose row was dropped still works, it is
+//! only no longer listed (anonymisation needs no row to stop it: see `anonymize`).
 
 use std::convert::Infallible;
 
@@ -18,7 +22,7 @@ use axum::{
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
+    QuerySelect, Set,
 };
 use serde_json::{Map, Value};
 
@@ -28,6 +32,9 @@ use crate::{
     sessions::{Session, StorageId},
     state::AppState,
 };
+
+/// How many logins of a customer are kept (see the module).
+const LOGINS_KEPT: u64 = 50;
 
 /// What the `user_agent` column keeps of the header, in characters.
 const USER_AGENT_MAX_CHARS: usize = 255;
@@ -93,15 +100,28 @@ mod entity {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-/// Records that `session` now logs `customer` in (login, registration), after removing the rows
-/// of the customer's sessions that ended.
+/// Records that `session` now logs `customer` in (login, registration), keeping the customer's
+/// newest [`LOGINS_KEPT`] logins.
 pub(super) async fn record(
     state: &AppState,
     session: &Session,
     customer: &Customer,
     user_agent: Option<String>,
 ) -> Result<(), ApiError> {
-    live_sessions(state, customer).await?;
+    let beyond_the_newest: Vec<i64> = entity::Entity::find()
+        .select_only()
+        .column(entity::Column::Id)
+        .filter(entity::Column::UserId.eq(customer.id))
+        .order_by_desc(entity::Column::Id)
+        .offset(LOGINS_KEPT - 1)
+        // SQLite takes no OFFSET without a LIMIT; in steady state there is one row to drop.
+        .limit(1000)
+        .into_tuple()
+        .all(state.db.read())
+        .await?;
+    if !beyond_the_newest.is_empty() {
+        delete_logins(state, beyond_the_newest).await?;
+    }
     let row = entity::ActiveModel {
         id: NotSet,
         user_id: Set(customer.id),
@@ -154,12 +174,17 @@ pub async fn live_sessions(
         }
     }
     if !dead.is_empty() {
-        entity::Entity::delete_many()
-            .filter(entity::Column::Id.is_in(dead))
-            .exec(&state.db.write_one())
-            .await?;
+        delete_logins(state, dead).await?;
     }
     Ok(live)
+}
+
+async fn delete_logins(state: &AppState, ids: Vec<i64>) -> Result<(), DbErr> {
+    entity::Entity::delete_many()
+        .filter(entity::Column::Id.is_in(ids))
+        .exec(&state.db.write_one())
+        .await
+        .map(|_| ())
 }
 
 /// Removes every login row of the customer, in the caller's transaction; the ids of their

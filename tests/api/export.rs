@@ -223,3 +223,24 @@ async fn the_export_holds_nothing_of_another_customer() {
     assert_eq!(sections["sessions"].as_array().unwrap().len(), 1);
     assert!(!sections.to_string().contains(&someone_else.email));
 }
+
+#[tokio::test]
+async fn at_most_the_newest_fifty_logins_are_kept_on_record() {
+    let app = spawn_app().await;
+    let customer = app.logged_in_customer().await;
+    let first = exported_sections(&app).await["sessions"][0]["id"].clone();
+    for _ in 0..50 {
+        log_in_elsewhere(&app, &customer).await;
+    }
+
+    let sessions = exported_sections(&app).await["sessions"].take();
+
+    let ids: Vec<_> = sessions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|session| session["id"].clone())
+        .collect();
+    assert_eq!(ids.len(), 50, "51 logins");
+    assert!(!ids.contains(&first), "the oldest is dropped");
+}

@@ -11,7 +11,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::accounts::consents::Consent;
+use crate::{accounts::consents::Consent, http::extract::json_type_name};
 
 const MAX_KEYS: usize = 50;
 const MAX_KEY_CHARS: usize = 64;
@@ -33,7 +33,7 @@ impl AttributesChange {
         let Value::Object(sent) = raw else {
             return Err(format!(
                 "Expected a dictionary of items but got type \"{}\".",
-                type_name(&raw)
+                json_type_name(&raw)
             ));
         };
         let mut entries = Map::new();
@@ -116,17 +116,6 @@ fn is_kept_on_replace(key: &str) -> bool {
         || Consent::IN_ATTRIBUTES
             .iter()
             .any(|consent| consent.as_str() == key)
-}
-
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "str",
-        Value::Array(_) => "list",
-        Value::Object(_) => "dict",
-    }
 }
 
 #[cfg(test)]
