@@ -140,7 +140,7 @@ pub struct ConsentChange {
 }
 
 /// One entry of a customer's consent history.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ConsentRecord {
     /// Which consent.
     pub consent: Consent,
