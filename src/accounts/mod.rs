@@ -1,7 +1,8 @@
 //! Customer accounts: registration, login, logout, the current user and the profile.
 //!
 //! Endpoints: `POST /users/registration/`, `POST /users/login/`, `GET|POST /users/logout/`,
-//! `GET /current_user/`, `GET|PATCH|PUT /users/profile/`, `POST /users/password/change/`.
+//! `GET /current_user/`, `GET|PATCH|PUT /users/profile/`, `POST /users/password/change/`,
+//! `POST /users/password/set/`.
 
 mod entity;
 pub mod passwords;
@@ -15,7 +16,9 @@ use axum::{extract::FromRequestParts, http::request::Parts};
 use serde_json::Value;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub use self::types::{Customer, Email, Gender, PhoneNumber, ProfileChange};
+pub use self::types::{
+    Customer, Email, Gender, NewPassword, NewPasswordForm, PhoneNumber, ProfileChange,
+};
 use crate::{db::Reader, http::ApiError, sessions::Session, state::AppState};
 
 /// Session key holding the logged-in customer's id (Django's name).
@@ -31,6 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(routes::show_logout_form, routes::log_out))
         .routes(routes!(routes::get_current_user))
         .routes(routes!(routes::change_password))
+        .routes(routes!(routes::set_password))
         .routes(routes!(
             routes::get_profile,
             routes::update_profile,
