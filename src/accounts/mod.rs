@@ -19,7 +19,12 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 pub use self::types::{
     Customer, Email, Gender, NewPassword, NewPasswordForm, PhoneNumber, ProfileChange,
 };
-use crate::{db::Reader, http::ApiError, sessions::Session, state::AppState};
+use crate::{
+    db::{Reader, WriteTransaction},
+    http::ApiError,
+    sessions::Session,
+    state::AppState,
+};
 
 /// Session key holding the logged-in customer's id (Django's name).
 const SESSION_USER_ID: &str = "_auth_user_id";
@@ -163,6 +168,28 @@ async fn set_password(
     state.customers.remember(customer);
     tracing::info!(customer = id, "changed the password");
     Ok(())
+}
+
+/// Stores a new password hash on `transaction` and commits it, for a change made without a
+/// session of the customer (a password reset): every session of the customer stops
+/// authenticating, since none holds the new auth hash. The customer cache of this instance
+/// takes the new row at once; other instances see it within `SESSION_CACHE_TTL`. `false` when
+/// the account is gone (nothing is committed then).
+pub async fn reset_password(
+    state: &AppState,
+    transaction: WriteTransaction,
+    id: i64,
+    hash: String,
+) -> Result<bool, ApiError> {
+    let Some(customer) =
+        queries::set_password_hash(&transaction, id, hash, state.clock.now()).await?
+    else {
+        return Ok(false);
+    };
+    transaction.commit().await?;
+    state.customers.remember(customer);
+    tracing::info!(customer = id, "reset the password");
+    Ok(true)
 }
 
 /// Logs `customer` in on `session` (login and registration): a session of somebody else is
