@@ -352,6 +352,7 @@ async fn a_tampered_token_or_a_wrong_uid_changes_nothing() {
             "token",
         ),
         (format!("/users/reset/{uid}/not-a-token/"), "token"),
+        (format!("/users/reset/{uid}/%FF%FE/"), "token"),
         (format!("/users/reset/{other_uid}/{token}/"), "token"),
         (format!("/users/reset/OTk5OTk5/{token}/"), "uid"),
         (format!("/users/reset/%21%21/{token}/"), "uid"),
