@@ -130,6 +130,10 @@ pub struct Config {
     #[arg(long, env = "MAIL_TEMPLATES_DIR")]
     pub mail_templates_dir: Option<std::path::PathBuf>,
 
+    /// Seconds a password reset link stays valid after it was mailed (Django's setting).
+    #[arg(long, env = "PASSWORD_RESET_TIMEOUT", default_value = "86400", value_parser = parse_positive_seconds)]
+    pub password_reset_timeout: Duration,
+
     /// What to do; without a command the server runs.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -444,6 +448,8 @@ pub struct Settings {
     pub default_language: String,
     /// The shop's public address, for links in mails.
     pub public_url: PublicUrl,
+    /// How long a password reset link stays valid.
+    pub password_reset_timeout: Duration,
 }
 
 /// The public address links point to when `STOREFRONT_PUBLIC_URL` is unset (development: mails
@@ -472,6 +478,7 @@ impl Settings {
             languages: config.languages.clone(),
             default_language,
             public_url,
+            password_reset_timeout: config.password_reset_timeout,
         })
     }
 

@@ -27,6 +27,8 @@ pub mod migrations;
 pub mod ops;
 /// The transactional outbox: messages written with the change that causes them, sent by a worker.
 pub mod outbox;
+/// Forgotten passwords: a reset link by e-mail, then a new password through it.
+pub mod password_reset;
 /// Server-side sessions for guests and customers: keys, stores, the load/save layer.
 pub mod sessions;
 /// Application start-up: router, middleware order, background tasks.

@@ -3,7 +3,7 @@
 //!
 //! Endpoints: `POST /users/registration/`, `POST /users/login/`, `GET|POST /users/logout/`,
 //! `GET /current_user/`, `GET|PATCH|PUT /users/profile/`, `POST /users/password/change/`,
-//! `PATCH /users/anonymize/`.
+//! `POST /users/password/set/`, `PATCH /users/anonymize/`.
 
 mod anonymize;
 pub mod consents;
@@ -24,9 +24,14 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use self::consents::ConsentSource;
 pub use self::{
     export::{ConsentsSection, ProfileSection, SessionsSection},
-    types::{Customer, Email, Gender, PhoneNumber, ProfileChange},
+    types::{Customer, Email, Gender, NewPassword, NewPasswordForm, PhoneNumber, ProfileChange},
 };
-use crate::{db::Reader, http::ApiError, sessions::Session, state::AppState};
+use crate::{
+    db::{Reader, WriteTransaction},
+    http::ApiError,
+    sessions::Session,
+    state::AppState,
+};
 
 /// Session key holding the logged-in customer's id (Django's name).
 const SESSION_USER_ID: &str = "_auth_user_id";
@@ -41,6 +46,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(routes::show_logout_form, routes::log_out))
         .routes(routes!(routes::get_current_user))
         .routes(routes!(routes::change_password))
+        .routes(routes!(routes::set_password))
         .routes(routes!(
             routes::get_profile,
             routes::update_profile,
@@ -219,6 +225,28 @@ async fn set_password(
     state.customers.remember(customer);
     tracing::info!(customer = id, "changed the password");
     Ok(())
+}
+
+/// Stores a new password hash on `transaction` and commits it, for a change made without a
+/// session of the customer (a password reset): every session of the customer stops
+/// authenticating, since none holds the new auth hash. The customer cache of this instance
+/// takes the new row at once; other instances see it within `SESSION_CACHE_TTL`. `false` when
+/// the account is gone (nothing is committed then).
+pub async fn reset_password(
+    state: &AppState,
+    transaction: WriteTransaction,
+    id: i64,
+    hash: String,
+) -> Result<bool, ApiError> {
+    let Some(customer) =
+        queries::set_password_hash(&transaction, id, hash, state.clock.now()).await?
+    else {
+        return Ok(false);
+    };
+    transaction.commit().await?;
+    state.customers.remember(customer);
+    tracing::info!(customer = id, "reset the password");
+    Ok(true)
 }
 
 /// Logs `customer` in on `session` (login and registration): a session of somebody else is

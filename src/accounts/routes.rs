@@ -15,8 +15,8 @@ use super::{
     passwords::Verification,
     queries,
     types::{
-        AttributesChange, CurrentUserView, Customer, KeyView, LoginForm, PasswordChangeForm,
-        ProfileForm, ProfileView, RegistrationForm,
+        AttributesChange, CurrentUserView, Customer, KeyView, LoginForm, NewPasswordForm,
+        PasswordChangeForm, ProfileForm, ProfileView, RegistrationForm,
     },
 };
 use crate::{
@@ -320,7 +320,39 @@ pub async fn change_password(
             "Your old password was entered incorrectly. Please enter it again.",
         ));
     }
-    let hash = state.hasher.hash(change.new_password(&customer)?).await?;
+    let hash = state
+        .hasher
+        .hash(change.new_password.for_customer(&customer)?)
+        .await?;
+    super::set_password(&state, &session, customer.id, hash).await?;
+    Ok(Json(ErrorDetail {
+        detail: "New password has been saved.".to_owned(),
+    }))
+}
+
+/// Gives a first password to an account that has none (created by social login, guest checkout
+/// or import). Like a change, this session stays logged in and any other one is logged out.
+#[utoipa::path(post, path = "/users/password/set/", tag = "accounts",
+    request_body = NewPasswordForm,
+    responses(
+        (status = 200, description = "Set", body = ErrorDetail),
+        (status = 400, description = "The account has a password already, missing fields, or a weak password", body = FieldErrors),
+        LoggedInWrite,
+    ))]
+pub async fn set_password(
+    State(state): State<AppState>,
+    session: Session,
+    CurrentCustomer(customer): CurrentCustomer,
+    Payload(form): Payload<NewPasswordForm>,
+) -> Result<Json<ErrorDetail>, ApiError> {
+    // Whoever knows the password must give it to change it: this form is not a way around that.
+    if customer.has_usable_password() {
+        return Err(ApiError::non_field(
+            "This account already has a password. Change it with the old one instead.",
+        ));
+    }
+    let new_password = form.parse()?.for_customer(&customer)?;
+    let hash = state.hasher.hash(new_password).await?;
     super::set_password(&state, &session, customer.id, hash).await?;
     Ok(Json(ErrorDetail {
         detail: "New password has been saved.".to_owned(),

@@ -15,6 +15,7 @@ use super::{ErrorDetail, FieldErrors};
         (name = "sessions", description = "CSRF tokens and sessions"),
         (name = "accounts", description = "Registration, login, logout, current user, profile, anonymisation"),
         (name = "export", description = "Everything stored about the customer, as one document"),
+        (name = "password_reset", description = "Forgotten passwords: a reset link by e-mail"),
         (name = "addresses", description = "The customer's address book"),
         (name = "geography", description = "Countries, cities, townships and districts (public)"),
         (name = "languages", description = "The visitor's language choice"),

@@ -14,6 +14,7 @@ mod m0006_user_version;
 mod m0007_phones_e164;
 mod m0008_outbox;
 mod m0009_outbox_throttle;
+mod m0010_password_reset_tokens;
 mod m0012_privacy;
 
 /// Every migration, in order.
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_phones_e164::Migration),
             Box::new(m0008_outbox::Migration),
             Box::new(m0009_outbox_throttle::Migration),
+            Box::new(m0010_password_reset_tokens::Migration),
             Box::new(m0012_privacy::Migration),
         ]
     }

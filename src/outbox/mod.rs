@@ -57,14 +57,30 @@ pub async fn enqueue_mail_at_most_every(
     now: DateTime<Utc>,
     period: Duration,
 ) -> Result<bool, DbErr> {
-    let address = mail.to.email.to_string().to_lowercase();
-    let key = format!("{purpose}:{}", hex::encode(Sha256::digest(address)));
-    let cutoff = now - chrono::Duration::from_std(period).unwrap_or(chrono::Duration::MAX);
-    if !queries::pass_throttle(db, key, now, cutoff).await? {
+    let address = mail.to.email.to_string();
+    if !pass_throttle(db, purpose, &address, now, period).await? {
         return Ok(false);
     }
     queries::insert_mail(db, mail, now).await?;
     Ok(true)
+}
+
+/// The throttle of [`enqueue_mail_at_most_every`] alone: notes a mail of `purpose` to `address`
+/// at `now` unless one was noted less than `period` ago; whether it was. For a caller that must
+/// do the same work whether or not it then has a mail to send (a password reset for an unknown
+/// address must not answer faster than one for a customer), and that enqueues with
+/// [`enqueue_mail`] when this passes.
+pub async fn pass_throttle(
+    db: &impl ConnectionTrait,
+    purpose: &str,
+    address: &str,
+    now: DateTime<Utc>,
+    period: Duration,
+) -> Result<bool, DbErr> {
+    let address = address.to_lowercase();
+    let key = format!("{purpose}:{}", hex::encode(Sha256::digest(address)));
+    let cutoff = now - chrono::Duration::from_std(period).unwrap_or(chrono::Duration::MAX);
+    queries::pass_throttle(db, key, now, cutoff).await
 }
 
 /// How long sent messages (their recipient and subject: a sending log for operators) and

@@ -25,7 +25,7 @@ use crate::{
     http::{ApiError, BodyLimits, csrf, openapi::ApiDoc, paths},
     languages,
     mail::{LogMailer, MailTemplates, Mailer, SmtpMailer},
-    ops, outbox,
+    ops, outbox, password_reset,
     sessions::{self, SessionManager},
     state::{AppState, Services},
     tasks::BackgroundTasks,
@@ -213,6 +213,7 @@ pub fn router(state: AppState) -> Router {
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(csrf::router())
         .merge(accounts::router())
+        .merge(password_reset::router())
         .merge(geo::router())
         .merge(addresses::router())
         .merge(export::router())

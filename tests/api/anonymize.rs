@@ -7,7 +7,6 @@ use serde_json::json;
 use crate::{
     addresses::{add, home},
     geography::imported_places,
-    password_change::{current_user_of, log_in_elsewhere},
     support::{Customer, TestApp, json_body, set_cookies, spawn_app},
 };
 
@@ -51,16 +50,16 @@ async fn anonymising_ends_this_session_and_every_other_one() {
     let app = spawn_app().await;
     let customer = customer_with_a_profile(&app).await;
     let this_key = app.session_key().unwrap();
-    let elsewhere = log_in_elsewhere(&app, &customer).await;
+    let elsewhere = app.log_in_elsewhere(&customer).await;
 
     anonymize(&app).await;
 
     assert_eq!(
-        current_user_of(&app, &this_key).await,
+        app.current_user_of(&this_key).await,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        current_user_of(&app, &elsewhere).await,
+        app.current_user_of(&elsewhere).await,
         StatusCode::UNAUTHORIZED
     );
 }

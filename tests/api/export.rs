@@ -8,7 +8,6 @@ use sha2::{Digest, Sha256};
 use crate::{
     addresses::{add, home},
     geography::imported_places,
-    password_change::log_in_elsewhere,
     support::{Customer, TestApp, json_body, spawn_app, spawn_app_beside},
 };
 
@@ -174,7 +173,7 @@ async fn sessions_that_no_longer_log_in_are_left_out() {
     let app = spawn_app().await;
     let customer = app.logged_in_customer().await;
     app.fetch_csrf_token().await;
-    let logged_out = log_in_elsewhere(&app, &customer).await;
+    let logged_out = app.log_in_elsewhere(&customer).await;
     let token = crate::support::random_word(64);
     let logout = app
         .send(Method::POST, "/users/logout/")
@@ -186,7 +185,7 @@ async fn sessions_that_no_longer_log_in_are_left_out() {
         .header("x-csrftoken", &token)
         .await;
     assert_eq!(logout.status(), StatusCode::OK);
-    log_in_elsewhere(&app, &customer).await;
+    app.log_in_elsewhere(&customer).await;
     assert_eq!(
         exported_sections(&app).await["sessions"]
             .as_array()
@@ -230,7 +229,7 @@ async fn at_most_the_newest_fifty_logins_are_kept_on_record() {
     let customer = app.logged_in_customer().await;
     let first = exported_sections(&app).await["sessions"][0]["id"].clone();
     for _ in 0..50 {
-        log_in_elsewhere(&app, &customer).await;
+        app.log_in_elsewhere(&customer).await;
     }
 
     let sessions = exported_sections(&app).await["sessions"].take();

@@ -21,6 +21,8 @@ mod openapi;
 mod operations;
 mod outbox;
 mod password_change;
+mod password_reset;
+mod password_set;
 mod profile;
 mod registration;
 mod sessions;

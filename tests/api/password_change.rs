@@ -4,46 +4,12 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{Customer, TestApp, json_body, spawn_app};
+use crate::support::{Customer, json_body, spawn_app};
 
 const NEW_PASSWORD: &str = "Qw7#nearly-new";
 
 fn change_to(customer: &Customer, new_password: &str) -> Value {
     json!({"old_password": customer.password, "new_password1": new_password, "new_password2": new_password})
-}
-
-/// Logs `customer` in from another browser; its session key.
-pub async fn log_in_elsewhere(app: &TestApp, customer: &Customer) -> String {
-    let response = app
-        .send(Method::POST, "/users/login/")
-        .without_cookies()
-        .json(&customer.credentials())
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let prefix = format!("{}=", app.cookie_name);
-    crate::support::set_cookies(&response)
-        .iter()
-        .find_map(|cookie| cookie.strip_prefix(&prefix))
-        .and_then(|rest| rest.split(';').next())
-        .unwrap()
-        .to_owned()
-}
-
-/// `GET /current_user/` with only this session key.
-pub async fn current_user_of(app: &TestApp, key: &str) -> StatusCode {
-    app.send(Method::GET, "/current_user/")
-        .without_cookies()
-        .header("cookie", format!("{}={key}", app.cookie_name))
-        .await
-        .status()
-}
-
-async fn log_in_with(app: &TestApp, email: &str, password: &str) -> StatusCode {
-    app.send(Method::POST, "/users/login/")
-        .without_cookies()
-        .json(&json!({"email": email, "password": password}))
-        .await
-        .status()
 }
 
 #[tokio::test]
@@ -52,7 +18,7 @@ async fn a_changed_password_keeps_this_session_and_ends_the_others() {
     let customer = app.logged_in_customer().await;
     app.fetch_csrf_token().await;
     let key_before = app.session_key();
-    let elsewhere = log_in_elsewhere(&app, &customer).await;
+    let elsewhere = app.log_in_elsewhere(&customer).await;
 
     let response = app
         .send(Method::POST, "/users/password/change/")
@@ -71,15 +37,15 @@ async fn a_changed_password_keeps_this_session_and_ends_the_others() {
     assert_eq!(app.session_key(), key_before, "the key is kept");
     assert_eq!(app.current_user().await.status(), StatusCode::OK);
     assert_eq!(
-        current_user_of(&app, &elsewhere).await,
+        app.current_user_of(&elsewhere).await,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        log_in_with(&app, &customer.email, &customer.password).await,
+        app.log_in_with(&customer.email, &customer.password).await,
         StatusCode::BAD_REQUEST
     );
     assert_eq!(
-        log_in_with(&app, &customer.email, NEW_PASSWORD).await,
+        app.log_in_with(&customer.email, NEW_PASSWORD).await,
         StatusCode::OK
     );
 }
@@ -121,7 +87,7 @@ async fn a_password_change_is_checked_in_djangos_order() {
         "This password is too short. It must contain at least 8 characters."
     );
     assert_eq!(
-        log_in_with(app, &customer.email, &customer.password).await,
+        app.log_in_with(&customer.email, &customer.password).await,
         StatusCode::OK,
         "the password is unchanged"
     );
@@ -148,7 +114,7 @@ async fn a_password_change_racing_profile_updates_still_ends_the_other_sessions(
     let app = spawn_app().await;
     let customer = app.logged_in_customer().await;
     app.fetch_csrf_token().await;
-    let elsewhere = log_in_elsewhere(&app, &customer).await;
+    let elsewhere = app.log_in_elsewhere(&customer).await;
     let done = std::sync::atomic::AtomicBool::new(false);
     let update_profile_until_done = || async {
         let mut answered = 0;
@@ -184,15 +150,15 @@ async fn a_password_change_racing_profile_updates_still_ends_the_other_sessions(
     assert_eq!(status, StatusCode::OK);
     assert_eq!(app.current_user().await.status(), StatusCode::OK);
     assert_eq!(
-        current_user_of(&app, &elsewhere).await,
+        app.current_user_of(&elsewhere).await,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        log_in_with(&app, &customer.email, &customer.password).await,
+        app.log_in_with(&customer.email, &customer.password).await,
         StatusCode::BAD_REQUEST
     );
     assert_eq!(
-        log_in_with(&app, &customer.email, NEW_PASSWORD).await,
+        app.log_in_with(&customer.email, NEW_PASSWORD).await,
         StatusCode::OK
     );
 }

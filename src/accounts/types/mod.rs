@@ -21,7 +21,7 @@ pub use self::{
     form::LoginForm,
     gender::Gender,
     language::LanguageCode,
-    password::PasswordChangeForm,
+    password::{NewPassword, NewPasswordForm, PasswordChangeForm},
     phone::PhoneNumber,
     profile::{ProfileChange, ProfileForm},
     registration::{NewCustomer, RegistrationForm},

@@ -217,6 +217,42 @@ impl TestApp {
         self.get("/current_user/").await
     }
 
+    /// Logs in with `email` and `password` from another browser (this client's jar untouched);
+    /// the status.
+    pub async fn log_in_with(&self, email: &str, password: &str) -> StatusCode {
+        self.send(Method::POST, "/users/login/")
+            .without_cookies()
+            .json(&json!({"email": email, "password": password}))
+            .await
+            .status()
+    }
+
+    /// Logs `customer` in from another browser; that browser's session key.
+    pub async fn log_in_elsewhere(&self, customer: &Customer) -> String {
+        let response = self
+            .send(Method::POST, "/users/login/")
+            .without_cookies()
+            .json(&customer.credentials())
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let prefix = format!("{}=", self.cookie_name);
+        set_cookies(&response)
+            .iter()
+            .find_map(|cookie| cookie.strip_prefix(&prefix))
+            .and_then(|rest| rest.split(';').next())
+            .unwrap()
+            .to_owned()
+    }
+
+    /// `GET /current_user/` with only the session `key`; the status.
+    pub async fn current_user_of(&self, key: &str) -> StatusCode {
+        self.send(Method::GET, "/current_user/")
+            .without_cookies()
+            .header("cookie", format!("{}={key}", self.cookie_name))
+            .await
+            .status()
+    }
+
     /// Ends the server as a crash would: no more requests, its background tasks stopped.
     pub fn stop(&self) {
         self.server.abort();

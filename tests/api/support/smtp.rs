@@ -32,6 +32,63 @@ impl ReceivedMail {
             .find(|line| line.to_ascii_lowercase().starts_with(&prefix))
             .map(|line| line[prefix.len()..].trim().to_owned())
     }
+
+    /// The plain-text body as the reader sees it: the `text/plain` part of a multipart mail,
+    /// decoded from the transfer encoding lettre chose (quoted-printable or base64 for text
+    /// beyond ASCII).
+    pub fn text(&self) -> String {
+        let (headers, body) = self.data.split_once("\r\n\r\n").unwrap_or((&self.data, ""));
+        let headers = unfold(headers);
+        let Some(boundary) = headers
+            .split("boundary=")
+            .nth(1)
+            .and_then(|rest| rest.split([';', ' ']).next())
+            .map(|boundary| boundary.trim_matches('"'))
+        else {
+            return decode_body(&headers, body);
+        };
+        body.split(&format!("--{boundary}"))
+            .filter_map(|part| part.trim_start_matches("\r\n").split_once("\r\n\r\n"))
+            .map(|(part_headers, part_body)| (unfold(part_headers), part_body))
+            .find(|(part_headers, _)| part_headers.to_ascii_lowercase().contains("text/plain"))
+            .map(|(part_headers, part_body)| decode_body(&part_headers, part_body))
+            .expect("a text/plain part")
+    }
+}
+
+/// Header lines with their continuations joined.
+fn unfold(headers: &str) -> String {
+    headers.replace("\r\n ", " ").replace("\r\n\t", " ")
+}
+
+/// `body` decoded as its `Content-Transfer-Encoding` in `headers` says.
+fn decode_body(headers: &str, body: &str) -> String {
+    use base64::Engine;
+    let encoding = headers.to_ascii_lowercase();
+    if encoding.contains("content-transfer-encoding: base64") {
+        let compact: String = body.split_whitespace().collect();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(compact)
+            .unwrap();
+        return String::from_utf8(bytes).unwrap();
+    }
+    if encoding.contains("content-transfer-encoding: quoted-printable") {
+        let joined = body.replace("=\r\n", "");
+        let mut bytes = Vec::new();
+        let mut rest = joined.as_bytes();
+        while let Some((&byte, tail)) = rest.split_first() {
+            if byte == b'=' && tail.len() >= 2 {
+                let hex = std::str::from_utf8(&tail[..2]).unwrap();
+                bytes.push(u8::from_str_radix(hex, 16).unwrap());
+                rest = &tail[2..];
+            } else {
+                bytes.push(byte);
+                rest = tail;
+            }
+        }
+        return String::from_utf8(bytes).unwrap();
+    }
+    body.to_owned()
 }
 
 /// The running server; stops when dropped.
