@@ -10,7 +10,7 @@ use super::{
     passwords::unusable_password_hash,
     queries,
 };
-use crate::{addresses, http::ApiError, sessions::Session, state::AppState};
+use crate::{addresses, http::ApiError, password_reset, sessions::Session, state::AppState};
 
 /// Erases `customer`'s personal data in one transaction (the account row, the consents withdrawn
 /// and recorded, what other areas keep: [`erase_owned_data`]), then ends every session of the
@@ -64,5 +64,6 @@ pub(super) async fn anonymize(
 /// with its personal fields anonymised, as orders will).
 async fn erase_owned_data(db: &impl ConnectionTrait, customer_id: i64) -> Result<(), DbErr> {
     addresses::queries::delete_customer_addresses(db, customer_id).await?;
+    password_reset::queries::delete_token(db, customer_id).await?;
     Ok(())
 }

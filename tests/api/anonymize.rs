@@ -243,3 +243,19 @@ async fn anonymising_lets_the_old_address_register_again() {
     assert_eq!(profile["first_name"], "Jane", "a new account");
     assert_eq!(profile["phone"], json!(null));
 }
+
+#[tokio::test]
+async fn anonymising_spends_an_outstanding_password_reset_link() {
+    let app = spawn_app().await;
+    let customer = customer_with_a_profile(&app).await;
+    let reset = app
+        .send(Method::POST, "/users/password/reset/")
+        .json(&json!({"email": customer.email}))
+        .await;
+    assert_eq!(reset.status(), StatusCode::OK);
+    assert_eq!(app.database.count_rows("password_reset_tokens").await, 1);
+
+    anonymize(&app).await;
+
+    assert_eq!(app.database.count_rows("password_reset_tokens").await, 0);
+}

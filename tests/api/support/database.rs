@@ -84,6 +84,17 @@ impl TestDatabase {
             .collect()
     }
 
+    /// How many rows `table` has.
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        let select = Query::select()
+            .expr(Expr::cust("COUNT(*)"))
+            .from(Alias::new(table))
+            .to_owned();
+        let connection = self.connect().await;
+        let row = connection.query_one(&select).await.unwrap().unwrap();
+        row.try_get_by_index::<i64>(0).unwrap()
+    }
+
     /// The ids of every row of `table`, in order.
     pub async fn ids(&self, table: &str) -> Vec<i64> {
         let select = Query::select()
