@@ -15,8 +15,12 @@ use axum::{extract::FromRequestParts, http::request::Parts};
 use serde_json::Value;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use self::types::NewCustomer;
 pub use self::types::{Customer, Email, Gender, PhoneNumber, ProfileChange};
-use crate::{db::Reader, http::ApiError, sessions::Session, state::AppState};
+use crate::{
+    db::Reader, email_addresses, http::ApiError, languages::RequestLanguage, sessions::Session,
+    state::AppState,
+};
 
 /// Session key holding the logged-in customer's id (Django's name).
 const SESSION_USER_ID: &str = "_auth_user_id";
@@ -72,7 +76,8 @@ impl CustomerCache {
     }
 
     /// Keeps `customer` unless a newer version of it is kept already; hands `customer` back.
-    fn remember(&self, customer: Customer) -> Arc<Customer> {
+    /// Every change of a customer's row hands the changed row here once committed.
+    pub fn remember(&self, customer: Customer) -> Arc<Customer> {
         let customer = Arc::new(customer);
         if let Some(cache) = &self.cache {
             cache
@@ -139,6 +144,34 @@ pub async fn authenticated_customer(
         auth_hash.as_bytes(),
     ));
     Ok((customer.is_active && hash_matches).then_some(customer))
+}
+
+/// Inserts a new customer and, unless `ACCOUNT_EMAIL_VERIFICATION` is `none`, mails the
+/// confirmation link in the same transaction, so the link goes if and only if the account
+/// exists. Without the mail, one statement as before. An address registered meanwhile is
+/// answered `taken()`.
+async fn create_customer(
+    state: &AppState,
+    new_customer: &NewCustomer,
+    password_hash: String,
+    language: &RequestLanguage,
+    taken: impl FnOnce() -> ApiError,
+) -> Result<Customer, ApiError> {
+    let now = state.clock.now();
+    let duplicate = |error| ApiError::unless_duplicate(error, taken);
+    if !state.settings.email_verification.mails_a_link() {
+        let db = state.db.write_one();
+        return queries::insert_customer(&db, new_customer, password_hash, now)
+            .await
+            .map_err(duplicate);
+    }
+    let transaction = state.db.write().await?;
+    let customer = queries::insert_customer(&transaction, new_customer, password_hash, now)
+        .await
+        .map_err(duplicate)?;
+    email_addresses::mail_confirmation_link(state, &transaction, &customer, language).await?;
+    transaction.commit().await?;
+    Ok(customer)
 }
 
 /// Stores a new password hash. The session making the change stays logged in (its auth hash is
@@ -217,6 +250,7 @@ mod tests {
             last_login: None,
             modified_date: now,
             version,
+            email_verified_at: None,
         })
     }
 

@@ -14,6 +14,7 @@ mod m0006_user_version;
 mod m0007_phones_e164;
 mod m0008_outbox;
 mod m0009_outbox_throttle;
+mod m0011_email_addresses;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_phones_e164::Migration),
             Box::new(m0008_outbox::Migration),
             Box::new(m0009_outbox_throttle::Migration),
+            Box::new(m0011_email_addresses::Migration),
         ]
     }
 }

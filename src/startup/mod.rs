@@ -19,7 +19,7 @@ use crate::{
     addresses,
     clock::Clock,
     config::{Command, Config, GeoCommand, Settings},
-    db, geo,
+    db, email_addresses, geo,
     http::{ApiError, BodyLimits, csrf, openapi::ApiDoc, paths},
     languages,
     mail::{LogMailer, MailTemplates, Mailer, SmtpMailer},
@@ -200,6 +200,7 @@ pub fn router(state: AppState) -> Router {
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(csrf::router())
         .merge(accounts::router())
+        .merge(email_addresses::router())
         .merge(geo::router())
         .merge(addresses::router())
         .merge(languages::router())

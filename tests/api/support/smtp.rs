@@ -32,6 +32,69 @@ impl ReceivedMail {
             .find(|line| line.to_ascii_lowercase().starts_with(&prefix))
             .map(|line| line[prefix.len()..].trim().to_owned())
     }
+
+    /// The plain-text body as the reader sees it: the `text/plain` part of a multipart message
+    /// (or the whole body), its transfer encoding (quoted-printable, base64) undone.
+    pub fn text(&self) -> String {
+        let (headers, body) = self.data.split_once("\r\n\r\n").unwrap_or((&self.data, ""));
+        let boundary = headers
+            .split(';')
+            .filter_map(|parameter| parameter.trim().strip_prefix("boundary="))
+            .map(|boundary| boundary.trim_matches('"').to_owned())
+            .next();
+        let Some(boundary) = boundary else {
+            return decode_part(headers, body);
+        };
+        body.split(&format!("--{boundary}"))
+            .filter_map(|part| part.trim_start_matches("\r\n").split_once("\r\n\r\n"))
+            .find(|(headers, _)| headers.to_ascii_lowercase().contains("text/plain"))
+            .map(|(headers, body)| decode_part(headers, body))
+            .unwrap_or_default()
+    }
+
+    /// The links in the text body that start with `prefix`.
+    pub fn links(&self, prefix: &str) -> Vec<String> {
+        let text = self.text();
+        text.match_indices(prefix)
+            .map(|(start, _)| {
+                text[start..]
+                    .split(char::is_whitespace)
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect()
+    }
+}
+
+/// A MIME part's body with its `Content-Transfer-Encoding` undone.
+fn decode_part(headers: &str, body: &str) -> String {
+    let headers = headers.to_ascii_lowercase();
+    let bytes = if headers.contains("content-transfer-encoding: base64") {
+        use base64::Engine;
+        let joined: String = body.split_whitespace().collect();
+        base64::engine::general_purpose::STANDARD
+            .decode(joined)
+            .unwrap()
+    } else if headers.contains("content-transfer-encoding: quoted-printable") {
+        let joined = body.replace("=\r\n", "");
+        let mut bytes = Vec::new();
+        let mut rest = joined.as_bytes();
+        while let Some((&byte, tail)) = rest.split_first() {
+            if byte == b'=' && tail.len() >= 2 {
+                let hex = std::str::from_utf8(&tail[..2]).unwrap();
+                bytes.push(u8::from_str_radix(hex, 16).unwrap());
+                rest = &tail[2..];
+            } else {
+                bytes.push(byte);
+                rest = tail;
+            }
+        }
+        bytes
+    } else {
+        body.as_bytes().to_vec()
+    };
+    String::from_utf8(bytes).unwrap().replace("\r\n", "\n")
 }
 
 /// The running server; stops when dropped.
