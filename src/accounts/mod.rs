@@ -174,6 +174,20 @@ async fn create_customer(
     Ok(customer)
 }
 
+/// Whether `password` is `customer`'s current one (a change that asks for it again). An account
+/// without a usable password has none that matches.
+pub async fn check_password(
+    state: &AppState,
+    customer: &Customer,
+    password: secrecy::SecretString,
+) -> Result<bool, ApiError> {
+    let verification = state
+        .hasher
+        .verify(password, Some(customer.password_hash.clone()))
+        .await?;
+    Ok(verification != passwords::Verification::Invalid)
+}
+
 /// Stores a new password hash. The session making the change stays logged in (its auth hash is
 /// updated in place, its key kept: contract pitfall 24); every other session of the customer
 /// stops authenticating, since its auth hash no longer matches.

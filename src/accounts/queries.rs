@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::{
     entity,
-    types::{Customer, NewCustomer, ProfileChange},
+    types::{Customer, Email, NewCustomer, ProfileChange},
 };
 
 /// The customer with this id.
@@ -104,6 +104,25 @@ pub async fn mark_email_verified(
         .add(entity::Column::EmailLower.eq(email_lower))
         .add(entity::Column::EmailVerifiedAt.is_null());
     update_customers_where(db, unverified, changes).await
+}
+
+/// Replaces the customer's address by `email`, verified at `now` (the customer proved it by
+/// opening a link mailed to it); the customer as it now is, `None` when the account is gone. An
+/// address another account holds is a unique-constraint violation.
+pub async fn change_email(
+    db: &impl ConnectionTrait,
+    id: i64,
+    email: &Email,
+    now: DateTime<Utc>,
+) -> Result<Option<Customer>, sea_orm::DbErr> {
+    let changes = entity::ActiveModel {
+        email: Set(email.clone()),
+        email_lower: Set(email.lowercase()),
+        email_verified_at: Set(Some(now)),
+        modified_date: Set(now),
+        ..Default::default()
+    };
+    update_customer(db, id, changes).await
 }
 
 /// Replaces the password hash (a password change, or re-hashing a legacy hash at login).

@@ -276,14 +276,7 @@ pub async fn change_password(
     Payload(form): Payload<PasswordChangeForm>,
 ) -> Result<Json<ErrorDetail>, ApiError> {
     let change = form.parse()?;
-    let verification = state
-        .hasher
-        .verify(
-            change.old_password.clone(),
-            Some(customer.password_hash.clone()),
-        )
-        .await?;
-    if verification == Verification::Invalid {
+    if !super::check_password(&state, &customer, change.old_password.clone()).await? {
         return Err(ApiError::field(
             "old_password",
             "Your old password was entered incorrectly. Please enter it again.",

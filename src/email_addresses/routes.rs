@@ -5,9 +5,10 @@ use axum::{
     extract::{Path, State, rejection::PathRejection},
 };
 
-use super::types::{ResendEmailForm, Token, VerifyEmailForm};
+use super::types::{EmailChangeForm, ResendEmailForm, Token, VerifyEmailForm};
 use crate::{
-    http::{ApiError, ErrorDetail, FieldErrors, Payload},
+    accounts::CurrentCustomer,
+    http::{ApiError, ErrorDetail, FieldErrors, Payload, openapi::LoggedInWrite},
     languages::RequestLanguage,
     state::AppState,
 };
@@ -75,5 +76,45 @@ pub async fn resend_email(
     Payload(form): Payload<ResendEmailForm>,
 ) -> Result<Json<ErrorDetail>, ApiError> {
     super::resend(&state, &form.parse()?, &language).await?;
+    Ok(ok())
+}
+
+/// Asks to change the account's e-mail address, given the password: a link goes to the new
+/// address (which becomes the account's once it is opened) and a notice to the current one. A
+/// new request replaces an earlier one and its link.
+#[utoipa::path(post, path = "/users/email-change/", tag = "email addresses",
+    request_body = EmailChangeForm,
+    responses(
+        (status = 200, description = "`{\"detail\": \"Confirmation e-mail sent.\"}`", body = ErrorDetail),
+        (status = 400, description = "Wrong password, malformed or mismatched address, the current one, or one taken; always in `non_field_errors`", body = FieldErrors),
+        LoggedInWrite,
+    ))]
+pub async fn change_email(
+    State(state): State<AppState>,
+    CurrentCustomer(customer): CurrentCustomer,
+    language: RequestLanguage,
+    Payload(form): Payload<EmailChangeForm>,
+) -> Result<Json<ErrorDetail>, ApiError> {
+    super::request_change(&state, &customer, form.parse()?, &language).await?;
+    Ok(Json(ErrorDetail {
+        detail: "Confirmation e-mail sent.".to_owned(),
+    }))
+}
+
+/// Applies the e-mail change whose link was opened (from any device, logged in or not). The
+/// customer's sessions stay valid; opening the link again still answers "ok".
+#[utoipa::path(get, path = "/users/email-set-primary/{token}/", tag = "email addresses",
+    params(("token" = String, Path, description = "The token of the mailed link")),
+    responses(
+        (status = 200, description = "Applied (now or before): `{\"detail\": \"ok\"}`", body = ErrorDetail),
+        (status = 400, description = "The address was taken by another account meanwhile", body = FieldErrors),
+        (status = 404, description = "Unknown, expired, tampered or superseded token", body = ErrorDetail),
+    ))]
+pub async fn set_primary_email(
+    State(state): State<AppState>,
+    language: RequestLanguage,
+    token: Result<Path<String>, PathRejection>,
+) -> Result<Json<ErrorDetail>, ApiError> {
+    super::apply_change(&state, &token_in(token)?, &language).await?;
     Ok(ok())
 }

@@ -1,14 +1,15 @@
-//! What the client sends (`*Form`), what it means once parsed ([`Token`]), and what this area
-//! reads from its tables ([`Confirmation`]).
+//! What the client sends (`*Form`), what it means once parsed ([`Token`], [`EmailChangeRequest`]),
+//! and what this area reads from its tables ([`PendingChange`]).
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use secrecy::SecretString;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::{
     accounts::Email,
-    http::{ApiError, lenient},
+    http::{ApiError, FieldErrors, error::NON_FIELD_ERRORS, lenient},
 };
 
 const REQUIRED: &str = "This field is required.";
@@ -86,12 +87,120 @@ impl ResendEmailForm {
     }
 }
 
+/// `POST /users/email-change/` as the Zero theme sends it (camelCase `emailConfirm`).
+#[derive(Deserialize, ToSchema)]
+pub struct EmailChangeForm {
+    /// The new address.
+    #[serde(default, deserialize_with = "lenient::string")]
+    #[schema(example = "new@example.com")]
+    pub email: Option<String>,
+    /// The new address again; when sent, it must equal `email` (case-insensitively).
+    #[serde(default, rename = "emailConfirm", deserialize_with = "lenient::string")]
+    pub email_confirm_camel: Option<String>,
+    /// Alias of `emailConfirm`.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub email_confirm: Option<String>,
+    /// The current password.
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub password: Option<String>,
+}
+
+/// An e-mail change whose fields are all well-formed; the password is checked next.
+pub struct EmailChangeRequest {
+    /// The new address.
+    pub email: Email,
+    /// What the customer says the current password is.
+    pub password: SecretString,
+}
+
+impl EmailChangeForm {
+    /// Parses the form. The theme shows only `non_field_errors`, so every message goes there
+    /// (the contract's bodies); a missing field also gets a copy under its own name, since
+    /// "This field is required." alone would not say which.
+    pub fn parse(self) -> Result<EmailChangeRequest, ApiError> {
+        let mut errors = Problems::default();
+        let email = match Email::parse(self.email.as_deref().unwrap_or_default()) {
+            Ok(email) => Some(email),
+            Err(message) => {
+                errors.report("email", message);
+                None
+            }
+        };
+        let confirmation = self
+            .email_confirm_camel
+            .or(self.email_confirm)
+            .filter(|confirmation| !confirmation.trim().is_empty());
+        if let (Some(email), Some(confirmation)) = (&email, confirmation)
+            && confirmation.trim().to_lowercase() != email.lowercase()
+        {
+            errors.report(
+                "emailConfirm",
+                "The two e-mail fields didn't match.".to_owned(),
+            );
+        }
+        let password = match self.password.filter(|password| !password.is_empty()) {
+            Some(password) => Some(SecretString::from(password)),
+            None => {
+                errors.report("password", REQUIRED.to_owned());
+                None
+            }
+        };
+        match (email, password) {
+            (Some(email), Some(password)) if errors.general.is_empty() => {
+                Ok(EmailChangeRequest { email, password })
+            }
+            _ => Err(ApiError::Validation(errors.into_field_errors())),
+        }
+    }
+}
+
+/// The problems of an e-mail change form, in the contract's shape.
+#[derive(Default)]
+struct Problems {
+    /// Every message once, for `non_field_errors`.
+    general: Vec<String>,
+    /// Missing fields, each also under its own name.
+    missing: Vec<&'static str>,
+}
+
+impl Problems {
+    fn report(&mut self, field: &'static str, message: String) {
+        if message == REQUIRED {
+            self.missing.push(field);
+        }
+        if !self.general.contains(&message) {
+            self.general.push(message);
+        }
+    }
+
+    fn into_field_errors(self) -> FieldErrors {
+        let mut errors = FieldErrors::default();
+        for field in self.missing {
+            errors.add(field, REQUIRED);
+        }
+        for message in self.general {
+            errors.add(NON_FIELD_ERRORS, message);
+        }
+        errors
+    }
+}
+
 /// A live confirmation key as stored: whose, and for which address.
 pub struct Confirmation {
     /// The user whose address it confirms.
     pub user_id: i64,
     /// The address it was mailed to, lower-cased.
     pub email_lower: String,
+}
+
+/// A requested e-mail change as stored.
+pub struct PendingChange {
+    /// The user who asked.
+    pub user_id: i64,
+    /// The address the user asked for.
+    pub new_email: Email,
+    /// Whether it was applied already.
+    pub is_applied: bool,
 }
 
 #[cfg(test)]
@@ -119,5 +228,40 @@ mod tests {
         for bad in ["", "abc", &longer, &with_comma, &with_slash] {
             assert!(Token::parse(bad).is_none(), "{bad}");
         }
+    }
+
+    fn change(body: serde_json::Value) -> Result<EmailChangeRequest, serde_json::Value> {
+        let form: EmailChangeForm = serde_json::from_value(body).unwrap();
+        form.parse().map_err(|error| match error {
+            ApiError::Validation(errors) => serde_json::json!(errors),
+            other => panic!("{other:?}"),
+        })
+    }
+
+    #[test]
+    fn an_email_change_reports_every_problem_under_non_field_errors() {
+        use serde_json::json;
+
+        let ok = change(
+            json!({"email": "New@Example.com", "emailConfirm": "new@example.com", "password": "x"}),
+        );
+        let alias = change(
+            json!({"email": "a@example.com", "email_confirm": "b@example.com", "password": "x"}),
+        );
+        let empty = change(json!({}));
+
+        assert_eq!(ok.unwrap().email.as_ref(), "New@Example.com");
+        assert_eq!(
+            alias.err().unwrap(),
+            json!({"non_field_errors": ["The two e-mail fields didn't match."]})
+        );
+        assert_eq!(
+            empty.err().unwrap(),
+            json!({
+                "email": ["This field is required."],
+                "password": ["This field is required."],
+                "non_field_errors": ["This field is required."],
+            })
+        );
     }
 }
