@@ -361,3 +361,23 @@ fn render(
     );
     Ok(state.mail.render(name, language, mailbox, context)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An address registration accepts must become a mailbox, or its confirmation mail would
+    /// fail the registration.
+    #[test]
+    fn every_shape_of_address_registration_accepts_is_a_mailbox() {
+        for raw in [
+            "jane@example.com",
+            "Jane.Doe+shop@Sub-Domain.Example.co",
+            "a!#$%&'*/=?^_`{|}~-z@example.com",
+            "1@x.io",
+        ] {
+            let email = Email::parse(raw).unwrap();
+            assert!(email.as_ref().parse::<lettre::Address>().is_ok(), "{raw}");
+        }
+    }
+}
