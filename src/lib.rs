@@ -11,6 +11,8 @@ pub mod clock;
 pub mod config;
 /// Database connection (SQLite or PostgreSQL) and migrations.
 pub mod db;
+/// The account's e-mail address: confirmation links and changing it to another address.
+pub mod email_addresses;
 /// Geography: countries, cities, townships, districts; public lookups and `geo import`.
 pub mod geo;
 /// Cross-cutting HTTP concerns: errors, extractors, CSRF, path rewriting, OpenAPI.

@@ -16,12 +16,15 @@ use axum::{extract::FromRequestParts, http::request::Parts};
 use serde_json::Value;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use self::types::NewCustomer;
 pub use self::types::{
     Customer, Email, Gender, NewPassword, NewPasswordForm, PhoneNumber, ProfileChange,
 };
 use crate::{
     db::{Reader, WriteTransaction},
+    email_addresses,
     http::ApiError,
+    languages::RequestLanguage,
     sessions::Session,
     state::AppState,
 };
@@ -81,7 +84,8 @@ impl CustomerCache {
     }
 
     /// Keeps `customer` unless a newer version of it is kept already; hands `customer` back.
-    fn remember(&self, customer: Customer) -> Arc<Customer> {
+    /// Every change of a customer's row hands the changed row here once committed.
+    pub fn remember(&self, customer: Customer) -> Arc<Customer> {
         let customer = Arc::new(customer);
         if let Some(cache) = &self.cache {
             cache
@@ -148,6 +152,48 @@ pub async fn authenticated_customer(
         auth_hash.as_bytes(),
     ));
     Ok((customer.is_active && hash_matches).then_some(customer))
+}
+
+/// Inserts a new customer and, unless `ACCOUNT_EMAIL_VERIFICATION` is `none`, mails the
+/// confirmation link in the same transaction, so the link goes if and only if the account
+/// exists. Without the mail, one statement as before. An address registered meanwhile is
+/// answered `taken()`.
+async fn create_customer(
+    state: &AppState,
+    new_customer: &NewCustomer,
+    password_hash: String,
+    language: &RequestLanguage,
+    taken: impl FnOnce() -> ApiError,
+) -> Result<Customer, ApiError> {
+    let now = state.clock.now();
+    let duplicate = |error| ApiError::unless_duplicate(error, taken);
+    if !state.settings.email_verification.mails_a_link() {
+        let db = state.db.write_one();
+        return queries::insert_customer(&db, new_customer, password_hash, now)
+            .await
+            .map_err(duplicate);
+    }
+    let transaction = state.db.write().await?;
+    let customer = queries::insert_customer(&transaction, new_customer, password_hash, now)
+        .await
+        .map_err(duplicate)?;
+    email_addresses::mail_confirmation_link(state, &transaction, &customer, language).await?;
+    transaction.commit().await?;
+    Ok(customer)
+}
+
+/// Whether `password` is `customer`'s current one (a change that asks for it again). An account
+/// without a usable password has none that matches.
+pub async fn check_password(
+    state: &AppState,
+    customer: &Customer,
+    password: secrecy::SecretString,
+) -> Result<bool, ApiError> {
+    let verification = state
+        .hasher
+        .verify(password, Some(customer.password_hash.clone()))
+        .await?;
+    Ok(verification != passwords::Verification::Invalid)
 }
 
 /// Stores a new password hash. The session making the change stays logged in (its auth hash is
@@ -248,6 +294,7 @@ mod tests {
             last_login: None,
             modified_date: now,
             version,
+            email_verified_at: None,
         })
     }
 

@@ -3,13 +3,13 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
-    sea_query::{Expr, ExprTrait},
+    sea_query::{Condition, Expr, ExprTrait},
 };
 use serde_json::Value;
 
 use super::{
     entity,
-    types::{Customer, NewCustomer, ProfileChange},
+    types::{Customer, Email, NewCustomer, ProfileChange},
 };
 
 /// The customer with this id.
@@ -79,9 +79,50 @@ pub async fn insert_customer(
         last_login: Set(None),
         modified_date: Set(now),
         version: Set(0),
+        email_verified_at: Set(None),
         ..Default::default()
     };
     row.insert(db).await.map(Customer::from)
+}
+
+/// Marks the customer's address verified, if it still is `email_lower` and is not verified
+/// yet; the customer as it now is, `None` when nothing changed (already verified, address
+/// changed meanwhile, account gone).
+pub async fn mark_email_verified(
+    db: &impl ConnectionTrait,
+    id: i64,
+    email_lower: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Customer>, sea_orm::DbErr> {
+    let changes = entity::ActiveModel {
+        email_verified_at: Set(Some(now)),
+        modified_date: Set(now),
+        ..Default::default()
+    };
+    let unverified = Condition::all()
+        .add(entity::Column::Id.eq(id))
+        .add(entity::Column::EmailLower.eq(email_lower))
+        .add(entity::Column::EmailVerifiedAt.is_null());
+    update_customers_where(db, unverified, changes).await
+}
+
+/// Replaces the customer's address by `email`, verified at `now` (the customer proved it by
+/// opening a link mailed to it); the customer as it now is, `None` when the account is gone. An
+/// address another account holds is a unique-constraint violation.
+pub async fn change_email(
+    db: &impl ConnectionTrait,
+    id: i64,
+    email: &Email,
+    now: DateTime<Utc>,
+) -> Result<Option<Customer>, sea_orm::DbErr> {
+    let changes = entity::ActiveModel {
+        email: Set(email.clone()),
+        email_lower: Set(email.lowercase()),
+        email_verified_at: Set(Some(now)),
+        modified_date: Set(now),
+        ..Default::default()
+    };
+    update_customer(db, id, changes).await
 }
 
 /// Replaces the password hash (a password change, or re-hashing a legacy hash at login).
@@ -130,13 +171,22 @@ async fn update_customer(
     id: i64,
     changes: entity::ActiveModel,
 ) -> Result<Option<Customer>, sea_orm::DbErr> {
+    update_customers_where(db, Condition::all().add(entity::Column::Id.eq(id)), changes).await
+}
+
+/// [`update_customer`] of the one customer `condition` picks (it names the id).
+async fn update_customers_where(
+    db: &impl ConnectionTrait,
+    condition: Condition,
+    changes: entity::ActiveModel,
+) -> Result<Option<Customer>, sea_orm::DbErr> {
     let rows = entity::Entity::update_many()
         .set(changes)
         .col_expr(
             entity::Column::Version,
             Expr::col(entity::Column::Version).add(1),
         )
-        .filter(entity::Column::Id.eq(id))
+        .filter(condition)
         .exec_with_returning(db)
         .await?;
     Ok(rows.into_iter().next().map(Customer::from))

@@ -19,7 +19,7 @@ use crate::{
     addresses,
     clock::Clock,
     config::{Command, Config, GeoCommand, Settings},
-    db, geo,
+    db, email_addresses, geo,
     http::{ApiError, BodyLimits, csrf, openapi::ApiDoc, paths},
     languages,
     mail::{LogMailer, MailTemplates, Mailer, SmtpMailer},
@@ -201,6 +201,7 @@ pub fn router(state: AppState) -> Router {
         .merge(csrf::router())
         .merge(accounts::router())
         .merge(password_reset::router())
+        .merge(email_addresses::router())
         .merge(geo::router())
         .merge(addresses::router())
         .merge(languages::router())

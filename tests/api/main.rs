@@ -8,6 +8,7 @@ mod architecture;
 mod body_formats;
 mod csrf;
 mod current_user;
+mod email_addresses;
 mod errors;
 mod geography;
 mod languages;
