@@ -133,6 +133,10 @@ pub struct Config {
     /// Seconds a password reset link stays valid after it was mailed (Django's setting).
     #[arg(long, env = "PASSWORD_RESET_TIMEOUT", default_value = "86400", value_parser = parse_positive_seconds)]
     pub password_reset_timeout: Duration,
+    /// E-mail confirmation: `none` (no mail), `optional` (registration mails a link; the account
+    /// works before it is opened) or `mandatory` (login waits until the link is opened).
+    #[arg(long, env = "ACCOUNT_EMAIL_VERIFICATION", default_value = "optional")]
+    pub account_email_verification: EmailVerification,
 
     /// What to do; without a command the server runs.
     #[command(subcommand)]
@@ -171,6 +175,24 @@ pub enum LogFormat {
     Text,
     /// One JSON object per line.
     Json,
+}
+
+/// Whether customers confirm their e-mail address (django-allauth's `ACCOUNT_EMAIL_VERIFICATION`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EmailVerification {
+    /// No confirmation mail; addresses stay unverified.
+    None,
+    /// Registration mails a confirmation link; the account works before it is opened.
+    Optional,
+    /// Registration mails a confirmation link, and login is refused until it is opened.
+    Mandatory,
+}
+
+impl EmailVerification {
+    /// Whether registration mails a confirmation link.
+    pub fn mails_a_link(self) -> bool {
+        self != Self::None
+    }
 }
 
 impl Config {
@@ -450,6 +472,8 @@ pub struct Settings {
     pub public_url: PublicUrl,
     /// How long a password reset link stays valid.
     pub password_reset_timeout: Duration,
+    /// Whether customers confirm their e-mail address.
+    pub email_verification: EmailVerification,
 }
 
 /// The public address links point to when `STOREFRONT_PUBLIC_URL` is unset (development: mails
@@ -479,6 +503,7 @@ impl Settings {
             default_language,
             public_url,
             password_reset_timeout: config.password_reset_timeout,
+            email_verification: config.account_email_verification,
         })
     }
 
@@ -575,6 +600,27 @@ mod tests {
             "https://shop.example.com/users/reset/MQ/x/"
         );
         assert_eq!(unset.public_link("/a/"), "http://localhost:3000/a/");
+    }
+
+    #[test]
+    fn email_verification_is_optional_unless_named_and_a_bad_value_names_the_variable() {
+        let default = parse(&[]).unwrap();
+        let mandatory = parse(&["--account-email-verification", "mandatory"]).unwrap();
+        let error = parse(&["--account-email-verification", "always"]).unwrap_err();
+
+        assert_eq!(
+            default.account_email_verification,
+            EmailVerification::Optional
+        );
+        assert_eq!(
+            mandatory.account_email_verification,
+            EmailVerification::Mandatory
+        );
+        let first_line = error.lines().next().unwrap();
+        assert!(
+            first_line.contains("ACCOUNT_EMAIL_VERIFICATION"),
+            "{first_line}"
+        );
     }
 
     #[test]

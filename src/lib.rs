@@ -11,6 +11,8 @@ pub mod clock;
 pub mod config;
 /// Database connection (SQLite or PostgreSQL) and migrations.
 pub mod db;
+/// The account's e-mail address: confirmation links and changing it to another address.
+pub mod email_addresses;
 /// The customer's data export: one document, a section contributed by each area.
 pub mod export;
 /// Geography: countries, cities, townships, districts; public lookups and `geo import`.

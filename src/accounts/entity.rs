@@ -54,6 +54,8 @@ pub struct Model {
     pub modified_date: DateTimeUtc,
     /// Raised by every update of the row (see migration m0006).
     pub version: i64,
+    /// When the current address was confirmed; `None`: unverified (migration m0011).
+    pub email_verified_at: Option<DateTimeUtc>,
 }
 
 /// No relations yet.

@@ -21,14 +21,16 @@ use axum::{extract::FromRequestParts, http::request::Parts};
 use serde_json::Value;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use self::consents::ConsentSource;
+use self::{consents::ConsentSource, types::NewCustomer};
 pub use self::{
     export::{ConsentsSection, ProfileSection, SessionsSection},
     types::{Customer, Email, Gender, NewPassword, NewPasswordForm, PhoneNumber, ProfileChange},
 };
 use crate::{
     db::{Reader, WriteTransaction},
+    email_addresses,
     http::ApiError,
+    languages::RequestLanguage,
     sessions::Session,
     state::AppState,
 };
@@ -89,7 +91,8 @@ impl CustomerCache {
     }
 
     /// Keeps `customer` unless a newer version of it is kept already; hands `customer` back.
-    fn remember(&self, customer: Customer) -> Arc<Customer> {
+    /// Every change of a customer's row hands the changed row here once committed.
+    pub fn remember(&self, customer: Customer) -> Arc<Customer> {
         let customer = Arc::new(customer);
         if let Some(cache) = &self.cache {
             cache
@@ -207,6 +210,54 @@ pub async fn authenticated_customer(
     Ok((customer.is_active && hash_matches).then_some(customer))
 }
 
+/// Inserts a new customer with the consents its registration gives (their history) and, unless
+/// `ACCOUNT_EMAIL_VERIFICATION` is `none`, mails the confirmation link, all in one transaction,
+/// so the link goes if and only if the account exists. An address registered meanwhile is
+/// answered `taken()`.
+async fn create_customer(
+    state: &AppState,
+    new_customer: &NewCustomer,
+    password_hash: String,
+    language: &RequestLanguage,
+    taken: impl FnOnce() -> ApiError,
+) -> Result<Customer, ApiError> {
+    let now = state.clock.now();
+    let duplicate = |error| ApiError::unless_duplicate(error, taken);
+    let transaction = state.db.write().await?;
+    let customer = queries::insert_customer(&transaction, new_customer, password_hash, now)
+        .await
+        .map_err(duplicate)?;
+    // The consents the registration gives are recorded with the account (account.md §11).
+    let given = consents::changes_between(None, &customer);
+    consents::record(
+        &transaction,
+        customer.id,
+        &given,
+        ConsentSource::Registration,
+        now,
+    )
+    .await?;
+    if state.settings.email_verification.mails_a_link() {
+        email_addresses::mail_confirmation_link(state, &transaction, &customer, language).await?;
+    }
+    transaction.commit().await?;
+    Ok(customer)
+}
+
+/// Whether `password` is `customer`'s current one (a change that asks for it again). An account
+/// without a usable password has none that matches.
+pub async fn check_password(
+    state: &AppState,
+    customer: &Customer,
+    password: secrecy::SecretString,
+) -> Result<bool, ApiError> {
+    let verification = state
+        .hasher
+        .verify(password, Some(customer.password_hash.clone()))
+        .await?;
+    Ok(verification != passwords::Verification::Invalid)
+}
+
 /// Stores a new password hash. The session making the change stays logged in (its auth hash is
 /// updated in place, its key kept: contract pitfall 24); every other session of the customer
 /// stops authenticating, since its auth hash no longer matches.
@@ -310,6 +361,7 @@ mod tests {
             last_login: None,
             modified_date: now,
             version,
+            email_verified_at: None,
         })
     }
 

@@ -2,9 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QuerySelect, Set,
-    sea_query::{Expr, ExprTrait},
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+    sea_query::{Condition, Expr, ExprTrait},
 };
 use serde_json::Value;
 
@@ -95,9 +94,50 @@ pub async fn insert_customer(
         last_login: Set(None),
         modified_date: Set(now),
         version: Set(0),
+        email_verified_at: Set(None),
         ..Default::default()
     };
     row.insert(db).await.map(Customer::from)
+}
+
+/// Marks the customer's address verified, if it still is `email_lower` and is not verified
+/// yet; the customer as it now is, `None` when nothing changed (already verified, address
+/// changed meanwhile, account gone).
+pub async fn mark_email_verified(
+    db: &impl ConnectionTrait,
+    id: i64,
+    email_lower: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Customer>, sea_orm::DbErr> {
+    let changes = entity::ActiveModel {
+        email_verified_at: Set(Some(now)),
+        modified_date: Set(now),
+        ..Default::default()
+    };
+    let unverified = Condition::all()
+        .add(entity::Column::Id.eq(id))
+        .add(entity::Column::EmailLower.eq(email_lower))
+        .add(entity::Column::EmailVerifiedAt.is_null());
+    update_customers_where(db, unverified, changes).await
+}
+
+/// Replaces the customer's address by `email`, verified at `now` (the customer proved it by
+/// opening a link mailed to it); the customer as it now is, `None` when the account is gone. An
+/// address another account holds is a unique-constraint violation.
+pub async fn change_email(
+    db: &impl ConnectionTrait,
+    id: i64,
+    email: &Email,
+    now: DateTime<Utc>,
+) -> Result<Option<Customer>, sea_orm::DbErr> {
+    let changes = entity::ActiveModel {
+        email: Set(email.clone()),
+        email_lower: Set(email.lowercase()),
+        email_verified_at: Set(Some(now)),
+        modified_date: Set(now),
+        ..Default::default()
+    };
+    update_customer(db, id, changes).await
 }
 
 /// Replaces the password hash (a password change, or re-hashing a legacy hash at login).
@@ -165,7 +205,8 @@ pub async fn update_profile_unless_consents_change(
         // `NULL = true` is not true: "never asked" becoming a value is a change too.
         unchanged = unchanged.add(column.eq(consent.value));
     }
-    update_customer_if(db, id, changed_columns(change, now), unchanged).await
+    let one_with_them = unchanged.add(entity::Column::Id.eq(id));
+    update_customers_where(db, one_with_them, changed_columns(change, now)).await
 }
 
 /// Erases the customer's personal data for good (account.md §6): the e-mail becomes
@@ -209,15 +250,14 @@ async fn update_customer(
     id: i64,
     changes: entity::ActiveModel,
 ) -> Result<Option<Customer>, sea_orm::DbErr> {
-    update_customer_if(db, id, changes, Condition::all()).await
+    update_customers_where(db, Condition::all().add(entity::Column::Id.eq(id)), changes).await
 }
 
-/// [`update_customer`], if the row also meets `condition`.
-async fn update_customer_if(
+/// [`update_customer`] of the one customer `condition` picks (it names the id).
+async fn update_customers_where(
     db: &impl ConnectionTrait,
-    id: i64,
-    changes: entity::ActiveModel,
     condition: Condition,
+    changes: entity::ActiveModel,
 ) -> Result<Option<Customer>, sea_orm::DbErr> {
     let rows = entity::Entity::update_many()
         .set(changes)
@@ -225,7 +265,6 @@ async fn update_customer_if(
             entity::Column::Version,
             Expr::col(entity::Column::Version).add(1),
         )
-        .filter(entity::Column::Id.eq(id))
         .filter(condition)
         .exec_with_returning(db)
         .await?;

@@ -10,7 +10,6 @@ use serde_json::{Map, Value, json};
 
 use super::{
     CurrentCustomer,
-    consents::{self, ConsentSource},
     logins::UserAgent,
     passwords::Verification,
     queries,
@@ -20,9 +19,12 @@ use super::{
     },
 };
 use crate::{
+    config::EmailVerification,
+    email_addresses,
     http::{
         ApiError, ErrorDetail, FieldErrors, Payload,
         csrf::{CsrfCheck, new_token, token_cookie},
+        error::NON_FIELD_ERRORS,
         openapi::{LoggedInWrite, LoginRequired},
     },
     languages::RequestLanguage,
@@ -31,12 +33,14 @@ use crate::{
 };
 
 /// Creates an account and logs it in at once (the client cannot wait for e-mail verification).
-/// Answers a `key` and the new session in `Set-Cookie`. The consents given are recorded in the
-/// consent history.
+/// Answers a `key` and the new session in `Set-Cookie`. Unless `ACCOUNT_EMAIL_VERIFICATION` is
+/// `none`, a confirmation link is mailed; when it is `mandatory`, the account is not logged in
+/// and the answer says so in `non_field_errors` (which the storefront shows above its form).
+/// The consents given are recorded in the consent history.
 #[utoipa::path(post, path = "/users/registration/", tag = "accounts",
     request_body = RegistrationForm,
     responses(
-        (status = 201, description = "Registered and logged in; the session cookie is set", body = KeyView),
+        (status = 201, description = "Registered and logged in, the session cookie set; or, under mandatory verification, registered and not logged in: `{\"non_field_errors\": [\"Verification e-mail sent.\"]}`", body = KeyView),
         (status = 400, description = "Invalid fields", body = FieldErrors),
         (status = 403, description = "CSRF check failed", body = ErrorDetail),
     ))]
@@ -44,8 +48,9 @@ pub async fn register(
     State(state): State<AppState>,
     session: Session,
     UserAgent(user_agent): UserAgent,
+    language: RequestLanguage,
     Payload(form): Payload<RegistrationForm>,
-) -> Result<(StatusCode, Json<KeyView>), ApiError> {
+) -> Result<Response, ApiError> {
     let now = state.clock.now();
     let new_customer = form.parse(now.date_naive(), state.settings.phone_default_region)?;
     let taken = || {
@@ -61,39 +66,36 @@ pub async fn register(
         return Err(taken());
     }
     let password_hash = state.hasher.hash(new_customer.password.clone()).await?;
-    // The account and the consents it gives are written together (account.md §11).
-    let transaction = state.db.write().await?;
-    let customer = queries::insert_customer(&transaction, &new_customer, password_hash, now)
-        .await
-        .map_err(|error| ApiError::unless_duplicate(error, taken))?;
-    let given = consents::changes_between(None, &customer);
-    consents::record(
-        &transaction,
-        customer.id,
-        &given,
-        ConsentSource::Registration,
-        now,
-    )
-    .await?;
-    transaction.commit().await?;
+    let customer =
+        super::create_customer(&state, &new_customer, password_hash, &language, taken).await?;
     tracing::info!(customer = customer.id, "registered");
+    if state.settings.email_verification == EmailVerification::Mandatory {
+        // No `key`, so the storefront shows the message instead of logging in (contract
+        // pitfall 14); the customer logs in once the link is opened.
+        let mut sent = FieldErrors::default();
+        sent.add(NON_FIELD_ERRORS, "Verification e-mail sent.");
+        return Ok((StatusCode::CREATED, Json(sent)).into_response());
+    }
     super::start_session(&state, &session, &customer, user_agent).await?;
-    Ok((StatusCode::CREATED, Json(KeyView::new())))
+    Ok((StatusCode::CREATED, Json(KeyView::new())).into_response())
 }
 
 /// Logs in with e-mail and password. Unknown e-mail and wrong password get the same answer after
-/// the same work. The session key rotates; guest data stays with the session.
+/// the same work. The session key rotates; guest data stays with the session. Under mandatory
+/// e-mail verification, an unverified account is refused (after the password checked out) and
+/// mailed a new confirmation link.
 #[utoipa::path(post, path = "/users/login/", tag = "accounts",
     request_body = LoginForm,
     responses(
         (status = 200, description = "Logged in; the session cookie is set", body = KeyView),
-        (status = 400, description = "Invalid fields or credentials", body = FieldErrors),
+        (status = 400, description = "Invalid fields or credentials, a disabled account, or an unverified address under mandatory verification", body = FieldErrors),
         (status = 403, description = "CSRF check failed", body = ErrorDetail),
     ))]
 pub async fn log_in(
     State(state): State<AppState>,
     session: Session,
     UserAgent(user_agent): UserAgent,
+    language: RequestLanguage,
     Payload(form): Payload<LoginForm>,
 ) -> Result<Json<KeyView>, ApiError> {
     let credentials = form.parse()?;
@@ -116,6 +118,14 @@ pub async fn log_in(
     // Said only to whoever knows the password, so it reveals nothing to a stranger.
     if !customer.is_active {
         return Err(ApiError::non_field("User account is disabled."));
+    }
+    // Also said only to whoever knows the password; a fresh link goes with it (at most one a
+    // minute), and the session stays as it was.
+    if state.settings.email_verification == EmailVerification::Mandatory
+        && !customer.is_email_verified()
+    {
+        email_addresses::mail_new_confirmation_link(&state, &customer, &language).await?;
+        return Err(ApiError::non_field("E-mail is not verified."));
     }
     if needs_rehash {
         let hash = state.hasher.hash(credentials.password).await?;
@@ -307,14 +317,7 @@ pub async fn change_password(
     Payload(form): Payload<PasswordChangeForm>,
 ) -> Result<Json<ErrorDetail>, ApiError> {
     let change = form.parse()?;
-    let verification = state
-        .hasher
-        .verify(
-            change.old_password.clone(),
-            Some(customer.password_hash.clone()),
-        )
-        .await?;
-    if verification == Verification::Invalid {
+    if !super::check_password(&state, &customer, change.old_password.clone()).await? {
         return Err(ApiError::field(
             "old_password",
             "Your old password was entered incorrectly. Please enter it again.",

@@ -15,6 +15,7 @@ mod m0007_phones_e164;
 mod m0008_outbox;
 mod m0009_outbox_throttle;
 mod m0010_password_reset_tokens;
+mod m0011_email_addresses;
 mod m0012_privacy;
 
 /// Every migration, in order.
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_outbox::Migration),
             Box::new(m0009_outbox_throttle::Migration),
             Box::new(m0010_password_reset_tokens::Migration),
+            Box::new(m0011_email_addresses::Migration),
             Box::new(m0012_privacy::Migration),
         ]
     }

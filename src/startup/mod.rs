@@ -19,7 +19,7 @@ use crate::{
     addresses,
     clock::Clock,
     config::{Command, Config, GeoCommand, Settings},
-    db,
+    db, email_addresses,
     export::{self, ExportSections},
     geo,
     http::{ApiError, BodyLimits, csrf, openapi::ApiDoc, paths},
@@ -214,6 +214,7 @@ pub fn router(state: AppState) -> Router {
         .merge(csrf::router())
         .merge(accounts::router())
         .merge(password_reset::router())
+        .merge(email_addresses::router())
         .merge(geo::router())
         .merge(addresses::router())
         .merge(export::router())

@@ -42,6 +42,7 @@ async fn current_user_has_every_field_of_the_contract() {
             "gender",
             "hashed_email",
             "is_active",
+            "is_email_verified",
             "last_login",
             "last_name",
             "phone",
@@ -54,6 +55,7 @@ async fn current_user_has_every_field_of_the_contract() {
     assert!(user["pk"].is_i64());
     assert_eq!(user["email"], customer.email.as_str());
     assert_eq!(user["first_name"], "Jane");
+    assert_eq!(user["is_email_verified"], false, "nobody opened a link yet");
     assert_eq!(user["username"].as_str().unwrap().len(), 32);
     let date_joined = user["date_joined"].as_str().unwrap();
     assert!(

@@ -10,6 +10,7 @@ mod body_formats;
 mod consents;
 mod csrf;
 mod current_user;
+mod email_addresses;
 mod errors;
 mod export;
 mod geography;

@@ -10,6 +10,7 @@ use sea_orm::{
     sea_query::{Alias, Expr, ExprTrait, Query},
 };
 use serde_json::{Value, json};
+use storefront::config::{Config, EmailVerification};
 
 use crate::support::{
     Customer, TestApp, json_body, set_cookies,
@@ -20,10 +21,20 @@ use crate::support::{
 const NEW_PASSWORD: &str = "Lq8$fresh-start";
 const SHOP: &str = "https://shop.example.com";
 
+/// Mails through `smtp`, and registration mails no confirmation link: the only mails these
+/// stories receive are reset links.
+fn reset_mails_through(smtp: &SmtpServer) -> impl FnOnce(&mut Config) + use<> {
+    let mail_through = mail_through(smtp);
+    |config| {
+        mail_through(config);
+        config.account_email_verification = EmailVerification::None;
+    }
+}
+
 /// An app mailing through a local SMTP listener, with the CSRF token a browser holds.
 async fn app_with_mail() -> (TestApp, SmtpServer) {
     let smtp = SmtpServer::start().await;
-    let app = spawn_app_with(mail_through(&smtp)).await;
+    let app = spawn_app_with(reset_mails_through(&smtp)).await;
     app.fetch_csrf_token().await;
     (app, smtp)
 }
@@ -315,7 +326,7 @@ async fn a_link_expires_after_the_reset_timeout() {
 async fn the_reset_timeout_is_configurable() {
     let smtp = SmtpServer::start().await;
     let app = spawn_app_with(|config| {
-        mail_through(&smtp)(config);
+        reset_mails_through(&smtp)(config);
         config.password_reset_timeout = Duration::from_secs(3600);
     })
     .await;

@@ -50,6 +50,8 @@ pub struct Customer {
     pub last_login: Option<DateTime<Utc>>,
     /// Latest change.
     pub modified_date: DateTime<Utc>,
+    /// When the current address was confirmed; `None` while it is not.
+    pub email_verified_at: Option<DateTime<Utc>>,
     pub(in crate::accounts) password_hash: String,
     version: i64,
     /// Derived once per load: read on every authenticated request.
@@ -82,6 +84,7 @@ impl From<entity::Model> for Customer {
             date_joined: row.date_joined,
             last_login: row.last_login,
             modified_date: row.modified_date,
+            email_verified_at: row.email_verified_at,
             session_auth_hash: session_auth_hash(&row.password),
             hashed_email,
             current_user_json: std::sync::OnceLock::new(),
@@ -109,6 +112,11 @@ impl Customer {
     /// Whether some password logs this account in (see [`crate::accounts::passwords`]).
     pub fn has_usable_password(&self) -> bool {
         crate::accounts::passwords::is_usable_password_hash(&self.password_hash)
+    }
+
+    /// Whether the customer confirmed the current address (a link mailed to it was opened).
+    pub fn is_email_verified(&self) -> bool {
+        self.email_verified_at.is_some()
     }
 
     /// Lowercase hex SHA-256 of the trimmed, lower-cased e-mail (for analytics).

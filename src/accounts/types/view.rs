@@ -35,6 +35,8 @@ pub struct CurrentUserView {
     /// Lowercase hex SHA-256 of the trimmed, lower-cased e-mail (for analytics).
     hashed_email: String,
     is_active: bool,
+    /// Whether the customer confirmed the current address.
+    is_email_verified: bool,
     user_type: String,
     #[schema(value_type = Object)]
     attributes: Value,
@@ -62,6 +64,7 @@ impl CurrentUserView {
             gender: customer.gender,
             hashed_email: customer.hashed_email().to_owned(),
             is_active: customer.is_active,
+            is_email_verified: customer.is_email_verified(),
             user_type: customer.user_type.clone(),
             attributes: customer.attributes.clone(),
         }

@@ -54,6 +54,20 @@ impl ReceivedMail {
             .map(|(part_headers, part_body)| decode_body(&part_headers, part_body))
             .expect("a text/plain part")
     }
+
+    /// The links in the text body that start with `prefix`.
+    pub fn links(&self, prefix: &str) -> Vec<String> {
+        let text = self.text();
+        text.match_indices(prefix)
+            .map(|(start, _)| {
+                text[start..]
+                    .split(char::is_whitespace)
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect()
+    }
 }
 
 /// Header lines with their continuations joined.
