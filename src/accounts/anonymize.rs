@@ -10,7 +10,9 @@ use super::{
     passwords::unusable_password_hash,
     queries,
 };
-use crate::{addresses, http::ApiError, password_reset, sessions::Session, state::AppState};
+use crate::{
+    addresses, email_addresses, http::ApiError, password_reset, sessions::Session, state::AppState,
+};
 
 /// Erases `customer`'s personal data in one transaction (the account row, the consents withdrawn
 /// and recorded, what other areas keep: [`erase_owned_data`]), then ends every session of the
@@ -65,5 +67,6 @@ pub(super) async fn anonymize(
 async fn erase_owned_data(db: &impl ConnectionTrait, customer_id: i64) -> Result<(), DbErr> {
     addresses::queries::delete_customer_addresses(db, customer_id).await?;
     password_reset::queries::delete_token(db, customer_id).await?;
+    email_addresses::forget_customer(db, customer_id).await?;
     Ok(())
 }

@@ -259,3 +259,23 @@ async fn anonymising_spends_an_outstanding_password_reset_link() {
 
     assert_eq!(app.database.count_rows("password_reset_tokens").await, 0);
 }
+
+#[tokio::test]
+async fn anonymising_forgets_a_pending_email_change_and_confirmation_keys() {
+    let app = spawn_app().await;
+    let customer = customer_with_a_profile(&app).await;
+    let new_email = Customer::generate().email;
+    let change = app
+        .send(Method::POST, "/users/email-change/")
+        .json(
+            &json!({"email": new_email, "emailConfirm": new_email, "password": customer.password}),
+        )
+        .await;
+    assert_eq!(change.status(), StatusCode::OK);
+    assert_eq!(app.database.count_rows("email_changes").await, 1);
+
+    anonymize(&app).await;
+
+    assert_eq!(app.database.count_rows("email_changes").await, 0);
+    assert_eq!(app.database.count_rows("email_confirmations").await, 0);
+}
