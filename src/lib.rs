@@ -13,6 +13,8 @@ pub mod config;
 pub mod db;
 /// The account's e-mail address: confirmation links and changing it to another address.
 pub mod email_addresses;
+/// The customer's data export: one document, a section contributed by each area.
+pub mod export;
 /// Geography: countries, cities, townships, districts; public lookups and `geo import`.
 pub mod geo;
 /// Cross-cutting HTTP concerns: errors, extractors, CSRF, path rewriting, OpenAPI.

@@ -11,6 +11,7 @@ use crate::{
     clock::Clock,
     config::Settings,
     db::Database,
+    export::ExportSections,
     geo::GeoCache,
     http::{BodyLimits, csrf::CsrfSettings},
     mail::MailTemplates,
@@ -58,6 +59,8 @@ pub struct Services {
     pub metrics: PrometheusHandle,
     /// The geography lookups' in-memory copy.
     pub geo: GeoCache,
+    /// The sections of the customer's data export, one or more per area.
+    pub exports: ExportSections,
 }
 
 impl FromRef<AppState> for BodyLimits {

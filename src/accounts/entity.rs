@@ -36,6 +36,8 @@ pub struct Model {
     pub sms_allowed: bool,
     /// Marketing call consent.
     pub call_allowed: Option<bool>,
+    /// Marketing WhatsApp consent (`None`: never asked).
+    pub whatsapp_allowed: Option<bool>,
     /// Whether the account may log in.
     pub is_active: bool,
     /// `registered`.

@@ -1,10 +1,15 @@
-//! Customer accounts: registration, login, logout, the current user and the profile.
+//! Customer accounts: registration, login, logout, the current user, the profile with its
+//! consents and their history, and anonymisation.
 //!
 //! Endpoints: `POST /users/registration/`, `POST /users/login/`, `GET|POST /users/logout/`,
 //! `GET /current_user/`, `GET|PATCH|PUT /users/profile/`, `POST /users/password/change/`,
-//! `POST /users/password/set/`.
+//! `POST /users/password/set/`, `PATCH /users/anonymize/`.
 
+mod anonymize;
+pub mod consents;
 mod entity;
+mod export;
+pub mod logins;
 pub mod passwords;
 pub mod queries;
 mod routes;
@@ -16,9 +21,10 @@ use axum::{extract::FromRequestParts, http::request::Parts};
 use serde_json::Value;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use self::types::NewCustomer;
-pub use self::types::{
-    Customer, Email, Gender, NewPassword, NewPasswordForm, PhoneNumber, ProfileChange,
+use self::{consents::ConsentSource, types::NewCustomer};
+pub use self::{
+    export::{ConsentsSection, ProfileSection, SessionsSection},
+    types::{Customer, Email, Gender, NewPassword, NewPasswordForm, PhoneNumber, ProfileChange},
 };
 use crate::{
     db::{Reader, WriteTransaction},
@@ -48,6 +54,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             routes::update_profile,
             routes::replace_profile
         ))
+        .routes(routes!(routes::anonymize))
 }
 
 /// Customers by id, kept in memory for a few seconds so that authenticating a request costs no
@@ -101,16 +108,65 @@ impl CustomerCache {
     }
 }
 
-/// Applies a profile change (one statement); the customer as it now is (`None` when the
-/// account went away since the request authenticated).
+/// Applies a profile change to `customer`; the customer as it now is (`None` when the account
+/// went away since the request authenticated).
+///
+/// A change that leaves every consent as it is stored is one statement, as before consents had
+/// a history. One that changes a consent, or the attributes (merged into what is stored), is a
+/// transaction that reads the row locked, updates it and records the consent changes with it.
 async fn update_profile(
     state: &AppState,
-    id: i64,
+    customer: &Customer,
     change: &ProfileChange,
 ) -> Result<Option<Arc<Customer>>, ApiError> {
+    let now = state.clock.now();
+    let consents_kept = change.attributes.is_none()
+        && change
+            .column_consents()
+            .iter()
+            .all(|change| change.consent.value_of(customer) == Some(change.value));
+    if consents_kept {
+        // The statement checks the stored consents itself: the cached customer may be a few
+        // seconds old. When one differs after all, the transaction below records it.
+        let updated = queries::update_profile_unless_consents_change(
+            &state.db.write_one(),
+            customer.id,
+            change,
+            now,
+        )
+        .await?;
+        if let Some(updated) = updated {
+            return Ok(Some(state.customers.remember(updated)));
+        }
+    }
+    let transaction = state.db.write().await?;
+    let Some(before) = queries::find_for_update(&transaction, customer.id).await? else {
+        return Ok(None);
+    };
+    let attributes = match &change.attributes {
+        Some(attributes) => Some(
+            attributes
+                .apply(&before.attributes)
+                .map_err(|message| ApiError::field("attributes", message))?,
+        ),
+        None => None,
+    };
     let updated =
-        queries::update_profile(&state.db.write_one(), id, change, state.clock.now()).await?;
-    Ok(updated.map(|customer| state.customers.remember(customer)))
+        queries::update_profile(&transaction, customer.id, change, attributes, now).await?;
+    let Some(after) = updated else {
+        return Ok(None);
+    };
+    let changes = consents::changes_between(Some(&before), &after);
+    consents::record(
+        &transaction,
+        customer.id,
+        &changes,
+        ConsentSource::Profile,
+        now,
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(Some(state.customers.remember(after)))
 }
 
 /// The logged-in customer of this request; 401 when the session has none (or it is no longer
@@ -154,9 +210,9 @@ pub async fn authenticated_customer(
     Ok((customer.is_active && hash_matches).then_some(customer))
 }
 
-/// Inserts a new customer and, unless `ACCOUNT_EMAIL_VERIFICATION` is `none`, mails the
-/// confirmation link in the same transaction, so the link goes if and only if the account
-/// exists. Without the mail, one statement as before. An address registered meanwhile is
+/// Inserts a new customer with the consents its registration gives (their history) and, unless
+/// `ACCOUNT_EMAIL_VERIFICATION` is `none`, mails the confirmation link, all in one transaction,
+/// so the link goes if and only if the account exists. An address registered meanwhile is
 /// answered `taken()`.
 async fn create_customer(
     state: &AppState,
@@ -167,17 +223,23 @@ async fn create_customer(
 ) -> Result<Customer, ApiError> {
     let now = state.clock.now();
     let duplicate = |error| ApiError::unless_duplicate(error, taken);
-    if !state.settings.email_verification.mails_a_link() {
-        let db = state.db.write_one();
-        return queries::insert_customer(&db, new_customer, password_hash, now)
-            .await
-            .map_err(duplicate);
-    }
     let transaction = state.db.write().await?;
     let customer = queries::insert_customer(&transaction, new_customer, password_hash, now)
         .await
         .map_err(duplicate)?;
-    email_addresses::mail_confirmation_link(state, &transaction, &customer, language).await?;
+    // The consents the registration gives are recorded with the account (account.md §11).
+    let given = consents::changes_between(None, &customer);
+    consents::record(
+        &transaction,
+        customer.id,
+        &given,
+        ConsentSource::Registration,
+        now,
+    )
+    .await?;
+    if state.settings.email_verification.mails_a_link() {
+        email_addresses::mail_confirmation_link(state, &transaction, &customer, language).await?;
+    }
     transaction.commit().await?;
     Ok(customer)
 }
@@ -240,12 +302,15 @@ pub async fn reset_password(
 
 /// Logs `customer` in on `session` (login and registration): a session of somebody else is
 /// flushed first; the key rotates so a key known before login is useless after it; guest data
-/// stays.
+/// stays. The login is recorded under the new key, from `user_agent`.
 async fn start_session(
     state: &AppState,
     session: &Session,
     customer: &Customer,
+    user_agent: Option<String>,
 ) -> Result<(), ApiError> {
+    // The session's earlier login, if any, ends with its key.
+    logins::forget(state, session).await?;
     if session
         .get::<i64>(SESSION_USER_ID)
         .await?
@@ -258,6 +323,7 @@ async fn start_session(
     session
         .insert(SESSION_AUTH_HASH, customer.session_auth_hash())
         .await?;
+    logins::record(state, session, customer, user_agent).await?;
     let logged_in =
         queries::set_last_login(&state.db.write_one(), customer.id, state.clock.now()).await?;
     if let Some(customer) = logged_in {
@@ -286,6 +352,7 @@ mod tests {
             email_allowed: false,
             sms_allowed: false,
             call_allowed: None,
+            whatsapp_allowed: None,
             is_active: true,
             user_type: "registered".into(),
             language_code: None,

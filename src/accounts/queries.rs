@@ -8,6 +8,7 @@ use sea_orm::{
 use serde_json::Value;
 
 use super::{
+    consents::Consent,
     entity,
     types::{Customer, Email, NewCustomer, ProfileChange},
 };
@@ -18,6 +19,19 @@ pub async fn find_by_id(
     id: i64,
 ) -> Result<Option<Customer>, sea_orm::DbErr> {
     Ok(entity::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(Customer::from))
+}
+
+/// The customer with this id, its row locked until the transaction `db` ends (see
+/// [`lock_customer`]): for a change that depends on what is stored.
+pub async fn find_for_update(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> Result<Option<Customer>, sea_orm::DbErr> {
+    Ok(entity::Entity::find_by_id(id)
+        .lock_exclusive()
         .one(db)
         .await?
         .map(Customer::from))
@@ -71,6 +85,7 @@ pub async fn insert_customer(
         email_allowed: Set(customer.email_allowed),
         sms_allowed: Set(customer.sms_allowed),
         call_allowed: Set(customer.call_allowed),
+        whatsapp_allowed: Set(customer.whatsapp_allowed),
         is_active: Set(true),
         user_type: Set("registered".to_owned()),
         language_code: Set(None),
@@ -153,14 +168,78 @@ pub async fn set_last_login(
     update_customer(db, id, changes).await
 }
 
-/// Applies a profile change; the customer as it now is (`None` when the account is gone).
+/// Applies a profile change, with `attributes` as the object they become; the customer as it now
+/// is (`None` when the account is gone).
 pub async fn update_profile(
+    db: &impl ConnectionTrait,
+    id: i64,
+    change: &ProfileChange,
+    attributes: Option<Value>,
+    now: DateTime<Utc>,
+) -> Result<Option<Customer>, sea_orm::DbErr> {
+    let mut changes = changed_columns(change, now);
+    if let Some(attributes) = attributes {
+        changes.attributes = Set(attributes);
+    }
+    update_customer(db, id, changes).await
+}
+
+/// Applies a profile change only if it leaves the consents it sets as they are stored (so that
+/// no consent change goes unrecorded); `None` when it would change one, or the account is gone.
+/// The change's `attributes` are not applied.
+pub async fn update_profile_unless_consents_change(
     db: &impl ConnectionTrait,
     id: i64,
     change: &ProfileChange,
     now: DateTime<Utc>,
 ) -> Result<Option<Customer>, sea_orm::DbErr> {
-    update_customer(db, id, changed_columns(change, now)).await
+    let mut unchanged = Condition::all();
+    for consent in change.column_consents() {
+        let column = match consent.consent {
+            Consent::EmailAllowed => entity::Column::EmailAllowed,
+            Consent::SmsAllowed => entity::Column::SmsAllowed,
+            Consent::CallAllowed => entity::Column::CallAllowed,
+            Consent::WhatsappAllowed => entity::Column::WhatsappAllowed,
+            Consent::Confirm | Consent::KvkkConfirm => continue,
+        };
+        // `NULL = true` is not true: "never asked" becoming a value is a change too.
+        unchanged = unchanged.add(column.eq(consent.value));
+    }
+    let one_with_them = unchanged.add(entity::Column::Id.eq(id));
+    update_customers_where(db, one_with_them, changed_columns(change, now)).await
+}
+
+/// Erases the customer's personal data for good (account.md §6): the e-mail becomes
+/// `placeholder`, names, phone, birth date, gender, language and attributes are cleared, every
+/// consent withdrawn, the password unusable and the account inactive. What is left (the opaque
+/// username, the dates of joining and last login) names nobody.
+pub async fn erase_personal_data(
+    db: &impl ConnectionTrait,
+    id: i64,
+    placeholder: Email,
+    unusable_password_hash: String,
+    now: DateTime<Utc>,
+) -> Result<Option<Customer>, sea_orm::DbErr> {
+    let changes = entity::ActiveModel {
+        email_lower: Set(placeholder.lowercase()),
+        email: Set(placeholder),
+        password: Set(unusable_password_hash),
+        first_name: Set(String::new()),
+        last_name: Set(String::new()),
+        phone: Set(None),
+        gender: Set(None),
+        date_of_birth: Set(None),
+        email_allowed: Set(false),
+        sms_allowed: Set(false),
+        call_allowed: Set(Some(false)),
+        whatsapp_allowed: Set(Some(false)),
+        is_active: Set(false),
+        language_code: Set(None),
+        attributes: Set(Value::Object(serde_json::Map::new())),
+        modified_date: Set(now),
+        ..Default::default()
+    };
+    update_customer(db, id, changes).await
 }
 
 /// Updates the customer's row and raises its version (which the customer cache goes by); the
@@ -221,6 +300,9 @@ fn changed_columns(change: &ProfileChange, at: DateTime<Utc>) -> entity::ActiveM
     }
     if let Some(call_allowed) = change.call_allowed {
         row.call_allowed = Set(Some(call_allowed));
+    }
+    if let Some(whatsapp_allowed) = change.whatsapp_allowed {
+        row.whatsapp_allowed = Set(Some(whatsapp_allowed));
     }
     if let Some(language_code) = &change.language_code {
         row.language_code = Set(language_code.clone());

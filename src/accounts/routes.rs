@@ -6,15 +6,16 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
-use serde_json::json;
+use serde_json::{Map, Value, json};
 
 use super::{
     CurrentCustomer,
+    logins::UserAgent,
     passwords::Verification,
     queries,
     types::{
-        CurrentUserView, KeyView, LoginForm, NewPasswordForm, PasswordChangeForm, ProfileForm,
-        ProfileView, RegistrationForm,
+        AttributesChange, CurrentUserView, Customer, KeyView, LoginForm, NewPasswordForm,
+        PasswordChangeForm, ProfileForm, ProfileView, RegistrationForm,
     },
 };
 use crate::{
@@ -35,6 +36,7 @@ use crate::{
 /// Answers a `key` and the new session in `Set-Cookie`. Unless `ACCOUNT_EMAIL_VERIFICATION` is
 /// `none`, a confirmation link is mailed; when it is `mandatory`, the account is not logged in
 /// and the answer says so in `non_field_errors` (which the storefront shows above its form).
+/// The consents given are recorded in the consent history.
 #[utoipa::path(post, path = "/users/registration/", tag = "accounts",
     request_body = RegistrationForm,
     responses(
@@ -45,6 +47,7 @@ use crate::{
 pub async fn register(
     State(state): State<AppState>,
     session: Session,
+    UserAgent(user_agent): UserAgent,
     language: RequestLanguage,
     Payload(form): Payload<RegistrationForm>,
 ) -> Result<Response, ApiError> {
@@ -73,7 +76,7 @@ pub async fn register(
         sent.add(NON_FIELD_ERRORS, "Verification e-mail sent.");
         return Ok((StatusCode::CREATED, Json(sent)).into_response());
     }
-    super::start_session(&state, &session, &customer).await?;
+    super::start_session(&state, &session, &customer, user_agent).await?;
     Ok((StatusCode::CREATED, Json(KeyView::new())).into_response())
 }
 
@@ -91,6 +94,7 @@ pub async fn register(
 pub async fn log_in(
     State(state): State<AppState>,
     session: Session,
+    UserAgent(user_agent): UserAgent,
     language: RequestLanguage,
     Payload(form): Payload<LoginForm>,
 ) -> Result<Json<KeyView>, ApiError> {
@@ -135,7 +139,7 @@ pub async fn log_in(
             "upgraded a legacy password hash to argon2id"
         );
     }
-    super::start_session(&state, &session, &customer).await?;
+    super::start_session(&state, &session, &customer, user_agent).await?;
     Ok(Json(KeyView::new()))
 }
 
@@ -155,12 +159,14 @@ pub async fn show_logout_form() -> Response {
         (status = 403, description = "CSRF check failed", body = ErrorDetail),
     ))]
 pub async fn log_out(
+    State(state): State<AppState>,
     csrf: Option<Extension<CsrfCheck>>,
     session: Session,
 ) -> Result<Response, ApiError> {
     if let Some(Extension(CsrfCheck::TokenlessServerCall)) = csrf {
         return Ok(logout_form());
     }
+    super::logins::forget(&state, &session).await?;
     session.flush().await?;
     Ok(Json(json!({"detail": "Successfully logged out."})).into_response())
 }
@@ -201,7 +207,7 @@ pub async fn get_current_user(
         .into_response()
 }
 
-/// The logged-in customer's profile.
+/// The logged-in customer's profile; the gender choices are labelled in the request's language.
 #[utoipa::path(get, path = "/users/profile/", tag = "accounts",
     responses(
         (status = 200, description = "The profile", body = ProfileView),
@@ -210,14 +216,18 @@ pub async fn get_current_user(
 pub async fn get_profile(
     State(state): State<AppState>,
     CurrentCustomer(customer): CurrentCustomer,
+    language: RequestLanguage,
 ) -> Json<ProfileView> {
     Json(ProfileView::new(
         &customer,
         state.settings.phone_default_region,
+        language.as_str(),
     ))
 }
 
 /// Changes the profile fields present in the body; others stay. E-mail changes go elsewhere.
+/// `attributes` are merged into the stored object (`null` removes a key). A changed consent is
+/// recorded in the consent history.
 #[utoipa::path(patch, path = "/users/profile/", tag = "accounts",
     request_body = ProfileForm,
     responses(
@@ -228,36 +238,67 @@ pub async fn get_profile(
 pub async fn update_profile(
     State(state): State<AppState>,
     CurrentCustomer(customer): CurrentCustomer,
+    language: RequestLanguage,
     Payload(form): Payload<ProfileForm>,
 ) -> Result<Json<ProfileView>, ApiError> {
-    let change = form.parse(
-        state.clock.now().date_naive(),
-        state.settings.phone_default_region,
-    )?;
-    // The account went away since this request authenticated: as for any stale login.
-    let updated = super::update_profile(&state, customer.id, &change)
-        .await?
-        .ok_or(ApiError::Unauthenticated)?;
-    Ok(Json(ProfileView::new(
-        &updated,
-        state.settings.phone_default_region,
-    )))
+    change_profile(&state, &customer, &language, form, false).await
 }
 
-/// Same as `PATCH` (the fields are all optional).
+/// As `PATCH` (the fields are all optional), except that `attributes` replace the stored object
+/// (keeping the server's keys and the consents it does not name).
 #[utoipa::path(put, path = "/users/profile/", tag = "accounts",
     request_body = ProfileForm,
     responses(
         (status = 200, description = "The updated profile", body = ProfileView),
         (status = 400, description = "Invalid fields", body = FieldErrors),
-        LoginRequired,
+        LoggedInWrite,
     ))]
 pub async fn replace_profile(
-    state: State<AppState>,
-    user: CurrentCustomer,
-    form: Payload<ProfileForm>,
+    State(state): State<AppState>,
+    CurrentCustomer(customer): CurrentCustomer,
+    language: RequestLanguage,
+    Payload(form): Payload<ProfileForm>,
 ) -> Result<Json<ProfileView>, ApiError> {
-    update_profile(state, user, form).await
+    change_profile(&state, &customer, &language, form, true).await
+}
+
+/// `PATCH` and `PUT` of the profile; `replaces_attributes` for `PUT`.
+async fn change_profile(
+    state: &AppState,
+    customer: &Customer,
+    language: &RequestLanguage,
+    form: ProfileForm,
+    replaces_attributes: bool,
+) -> Result<Json<ProfileView>, ApiError> {
+    let region = state.settings.phone_default_region;
+    let mut change = form.parse(state.clock.now().date_naive(), region)?;
+    if replaces_attributes {
+        change.attributes = change.attributes.map(AttributesChange::replacing);
+    }
+    // The account went away since this request authenticated: as for any stale login.
+    let updated = super::update_profile(state, customer, &change)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    Ok(Json(ProfileView::new(&updated, region, language.as_str())))
+}
+
+/// Erases the logged-in customer's personal data for good (account.md §6): e-mail replaced by a
+/// placeholder (the address can register again), names, phone, birth date, gender, language and
+/// attributes cleared, every consent withdrawn (and recorded), password unusable, account
+/// inactive, address book deleted. Every session of the customer ends; this one's cookie is
+/// deleted. The body is ignored, whatever its type: the proxy sends `{}` as `text/plain`.
+#[utoipa::path(patch, path = "/users/anonymize/", tag = "accounts",
+    responses(
+        (status = 200, description = "Anonymised: `{}`, and the session cookie deleted", body = Object),
+        LoggedInWrite,
+    ))]
+pub async fn anonymize(
+    State(state): State<AppState>,
+    session: Session,
+    CurrentCustomer(customer): CurrentCustomer,
+) -> Result<Json<Map<String, Value>>, ApiError> {
+    super::anonymize::anonymize(&state, &session, &customer).await?;
+    Ok(Json(Map::new()))
 }
 
 /// Changes the password, given the current one. This session stays logged in under the same key;

@@ -6,6 +6,7 @@
 //! `GET|PUT|PATCH|DELETE /address/{pk}/`.
 
 mod entity;
+mod export;
 pub mod queries;
 mod routes;
 mod types;
@@ -14,6 +15,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+pub use self::export::AddressesSection;
 pub use self::types::{
     Address, AddressChange, AddressDetails, AddressForm, AddressRules, AddressView, DefaultKind,
     DefaultsChange, DetailedAddressView, FoundPlaces, Mode, PlaceIds, PlacesByIds,

@@ -198,3 +198,37 @@ pub async fn mark_deleted(
     .await
     .map(|_| ())
 }
+
+/// Deletes every address of the customer, removed ones included, for good (anonymisation): a
+/// kept row would keep the personal data the erasure must remove. Whatever must outlive it
+/// (orders) keeps its own copy of the address, anonymised separately.
+pub async fn delete_customer_addresses(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<u64, DbErr> {
+    let result = entity::Entity::delete_many()
+        .filter(Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Every address of the customer, removed ones included, each with when it was added and
+/// removed; oldest first (the data export).
+pub async fn list_every_address(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<Vec<(Address, DateTime<Utc>, Option<DateTime<Utc>>)>, DbErr> {
+    let rows = entity::Entity::find()
+        .filter(Column::UserId.eq(user_id))
+        .order_by_asc(Column::Id)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let (created, deleted) = (row.created_date, row.deleted_at);
+            (Address::from(row), created, deleted)
+        })
+        .collect())
+}

@@ -219,7 +219,8 @@ fn parse_json(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
     }
 }
 
-fn json_type_name(value: &Value) -> &'static str {
+/// Python's name of a JSON value's type, as DRF's messages say it (`dict`, `list`, `str`...).
+pub fn json_type_name(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "bool",

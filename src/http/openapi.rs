@@ -13,7 +13,8 @@ use super::{ErrorDetail, FieldErrors};
     components(schemas(FieldErrors, ErrorDetail)),
     tags(
         (name = "sessions", description = "CSRF tokens and sessions"),
-        (name = "accounts", description = "Registration, login, logout, current user, profile"),
+        (name = "accounts", description = "Registration, login, logout, current user, profile, anonymisation"),
+        (name = "export", description = "Everything stored about the customer, as one document"),
         (name = "password_reset", description = "Forgotten passwords: a reset link by e-mail"),
         (name = "addresses", description = "The customer's address book"),
         (name = "geography", description = "Countries, cities, townships and districts (public)"),

@@ -16,6 +16,7 @@ mod m0008_outbox;
 mod m0009_outbox_throttle;
 mod m0010_password_reset_tokens;
 mod m0011_email_addresses;
+mod m0012_privacy;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_outbox_throttle::Migration),
             Box::new(m0010_password_reset_tokens::Migration),
             Box::new(m0011_email_addresses::Migration),
+            Box::new(m0012_privacy::Migration),
         ]
     }
 }

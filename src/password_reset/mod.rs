@@ -7,7 +7,7 @@
 //! `POST /users/password/reset/confirm/`.
 
 mod entity;
-mod queries;
+pub mod queries;
 mod routes;
 mod types;
 

@@ -8,7 +8,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Map, Value};
 use tokio::sync::Mutex;
 
-use super::{SessionKey, SessionManager, SessionRecord};
+use super::{SessionKey, SessionManager, SessionRecord, StorageId};
 use crate::http::ApiError;
 
 /// The request's session. Clones share the same state.
@@ -27,6 +27,8 @@ struct State {
     loaded: bool,
     /// The stored session this request is using, if it has one.
     existing: Option<SessionKey>,
+    /// The key a new session will be saved under, once [`Session::storage_id`] has named it.
+    reserved: Option<SessionKey>,
     data: Arc<Map<String, Value>>,
     changed: bool,
     /// Stored sessions to delete on commit (flushed or rotated away).
@@ -44,6 +46,7 @@ impl Session {
             cookie_key,
             loaded: false,
             existing: None,
+            reserved: None,
             data: Arc::default(),
             changed: false,
             retired: Vec::new(),
@@ -113,6 +116,7 @@ impl Session {
         if let Some(old) = state.existing.take() {
             state.retired.push(old);
         }
+        state.reserved = None;
         state.changed = true;
         Ok(())
     }
@@ -123,9 +127,24 @@ impl Session {
         if let Some(old) = state.existing.take() {
             state.retired.push(old);
         }
+        state.reserved = None;
         state.data = Arc::default();
         state.changed = true;
         Ok(())
+    }
+
+    /// The id the session is stored under: its current one, or, for a session not stored yet (a
+    /// guest's first save, or after [`Self::cycle_key`] or [`Self::flush`]), the one it will be
+    /// saved under when the request ends. For an area that keeps track of its sessions (the
+    /// accounts' list of a customer's logins); the id is the key's hash, never the key.
+    pub async fn storage_id(&self) -> anyhow::Result<StorageId> {
+        let mut state = self.loaded().await?;
+        let state = &mut *state;
+        let key = match &state.existing {
+            Some(key) => key,
+            None => state.reserved.get_or_insert_with(SessionKey::generate),
+        };
+        Ok(key.storage_id())
     }
 
     /// Persists what changed; returns the `Set-Cookie` value to send, if any.
@@ -147,7 +166,10 @@ impl Session {
         }
         let (key, is_new) = match &state.existing {
             Some(key) => (key.clone(), false),
-            None => (SessionKey::generate(), true),
+            None => (
+                state.reserved.take().unwrap_or_else(SessionKey::generate),
+                true,
+            ),
         };
         let expires_at = self.sessions.clock().now() + self.sessions.age();
         let record = Arc::new(SessionRecord {

@@ -54,8 +54,9 @@ impl std::fmt::Debug for SessionKey {
     }
 }
 
-/// The hash of a session key: what stores and caches are keyed by.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// The hash of a session key: what stores and caches are keyed by. A column type too, for an area
+/// that keeps the ids of its sessions (64 hex characters).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, sea_orm::DeriveValueType)]
 pub struct StorageId(String);
 
 impl AsRef<str> for StorageId {

@@ -77,6 +77,20 @@ impl SessionManager {
         self.inner.store.purge_expired(self.inner.clock.now()).await
     }
 
+    /// The session stored under `id`, unless it is gone or has expired: for an area that keeps
+    /// the ids of its sessions (see [`Session::storage_id`]).
+    pub async fn find(&self, id: &StorageId) -> anyhow::Result<Option<Arc<SessionRecord>>> {
+        let record = self.inner.store.load(id).await?;
+        let now = self.inner.clock.now();
+        Ok(record.filter(|record| record.expires_at > now))
+    }
+
+    /// Ends the session stored under `id` (if there is one): its key stops working at once on
+    /// this instance, and on others when their cached copy ages out (`SESSION_CACHE_TTL`).
+    pub async fn end(&self, id: &StorageId) -> anyhow::Result<()> {
+        self.inner.store.delete(id).await
+    }
+
     /// The session cookie's name.
     pub fn cookie_name(&self) -> &str {
         &self.inner.cookie_name

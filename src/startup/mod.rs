@@ -19,7 +19,9 @@ use crate::{
     addresses,
     clock::Clock,
     config::{Command, Config, GeoCommand, Settings},
-    db, email_addresses, geo,
+    db, email_addresses,
+    export::{self, ExportSections},
+    geo,
     http::{ApiError, BodyLimits, csrf, openapi::ApiDoc, paths},
     languages,
     mail::{LogMailer, MailTemplates, Mailer, SmtpMailer},
@@ -101,6 +103,7 @@ impl Application {
             clock,
             metrics: ops::metrics_handle()?,
             geo: geo::GeoCache::new(),
+            exports: export_sections()?,
         });
         let listener = TcpListener::bind(config.storefront_bind)
             .await
@@ -183,6 +186,16 @@ impl Application {
     }
 }
 
+/// What the customer's data export holds: one line per section, each area's in its own folder.
+fn export_sections() -> anyhow::Result<ExportSections> {
+    ExportSections::new(vec![
+        Arc::new(accounts::ProfileSection),
+        Arc::new(accounts::ConsentsSection),
+        Arc::new(addresses::AddressesSection),
+        Arc::new(accounts::SessionsSection),
+    ])
+}
+
 /// The mailer the configuration asks for: SMTP with `SMTP_URL`, else the log.
 fn mailer(config: &Config) -> anyhow::Result<Arc<dyn Mailer>> {
     let Some(url) = &config.smtp_url else {
@@ -204,6 +217,7 @@ pub fn router(state: AppState) -> Router {
         .merge(email_addresses::router())
         .merge(geo::router())
         .merge(addresses::router())
+        .merge(export::router())
         .merge(languages::router())
         .merge(ops::router())
         .split_for_parts();

@@ -11,7 +11,7 @@ use crate::{
 const REQUIRED: &str = "This field is required.";
 
 /// A personal address form as the storefront sends it (pks as strings, computed `type`).
-fn home(places: &Places) -> Value {
+pub fn home(places: &Places) -> Value {
     json!({
         "is_corporate": "false",
         "type": "personal",
@@ -49,7 +49,7 @@ async fn shopper_with(app: TestApp) -> (TestApp, Places, Customer) {
 }
 
 /// Adds an address, asserting 201; returns the answer.
-async fn add(app: &TestApp, form: &Value) -> Value {
+pub async fn add(app: &TestApp, form: &Value) -> Value {
     let response = app.send(Method::POST, "/address/").json(form).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     json_body(response).await

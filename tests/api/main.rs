@@ -4,12 +4,15 @@
 #![allow(clippy::unwrap_used)]
 
 mod addresses;
+mod anonymize;
 mod architecture;
 mod body_formats;
+mod consents;
 mod csrf;
 mod current_user;
 mod email_addresses;
 mod errors;
+mod export;
 mod geography;
 mod languages;
 mod lifecycle;

@@ -10,7 +10,12 @@ async fn the_profile_shows_the_customer_and_the_gender_choices() {
     let app = spawn_app().await;
     let customer = app.logged_in_customer().await;
 
-    let profile = json_body(app.get("/users/profile/").await).await;
+    let profile = json_body(
+        app.send(Method::GET, "/users/profile/")
+            .header("accept-language", "en")
+            .await,
+    )
+    .await;
 
     assert_eq!(profile["email"], customer.email.as_str());
     assert_eq!(profile["avatar"], json!(null));
@@ -229,4 +234,164 @@ async fn with_a_british_default_region_a_british_national_number_is_accepted() {
 
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(json_body(response).await["phone"], "02071234567");
+}
+
+/// The profile's gender choices as the client receives them in `language`.
+async fn genders_in(app: &TestApp, language: &str) -> serde_json::Value {
+    let profile = app
+        .send(Method::GET, "/users/profile/")
+        .header("accept-language", language)
+        .await;
+    json_body(profile).await["genders"].take()
+}
+
+#[tokio::test]
+async fn the_gender_labels_follow_the_request_language() {
+    let app = spawn_app().await;
+    app.logged_in_customer().await;
+
+    let turkish = genders_in(&app, "tr-TR,tr;q=0.9").await;
+    let english = genders_in(&app, "en-us").await;
+
+    assert_eq!(
+        turkish,
+        json!([
+            {"value": "female", "label": "Kadın"},
+            {"value": "male", "label": "Erkek"},
+            {"value": "none", "label": "Belirtmek istemiyorum"}
+        ])
+    );
+    assert_eq!(
+        english,
+        json!([
+            {"value": "female", "label": "Female"},
+            {"value": "male", "label": "Male"},
+            {"value": "none", "label": "Prefer not to say"}
+        ])
+    );
+}
+
+/// The consent and preference fields of a profile.
+fn preferences(profile: &serde_json::Value) -> serde_json::Value {
+    json!({
+        "email_allowed": profile["email_allowed"],
+        "sms_allowed": profile["sms_allowed"],
+        "call_allowed": profile["call_allowed"],
+        "whatsapp_allowed": profile["whatsapp_allowed"],
+        "language_code": profile["language_code"],
+        "attributes": profile["attributes"],
+    })
+}
+
+#[tokio::test]
+async fn consent_and_preference_fields_round_trip_through_patch_put_and_get() {
+    let app = customer_of(spawn_app().await).await;
+    let fresh = json_body(app.get("/users/profile/").await).await;
+    assert_eq!(
+        preferences(&fresh),
+        json!({"email_allowed": false, "sms_allowed": false, "call_allowed": null, "whatsapp_allowed": null, "language_code": null, "attributes": {"register_client_type": "default"}})
+    );
+
+    let patched = app
+        .send(Method::PATCH, "/users/profile/")
+        .json(&json!({"email_allowed": true, "call_allowed": "true", "whatsapp_allowed": false, "language_code": "EN", "attributes": {"shoe_size": "38", "newsletter_topics": ["shoes", "bags"]}}))
+        .await;
+    let put = app
+        .send(Method::PUT, "/users/profile/")
+        .json(
+            &json!({"sms_allowed": "on", "whatsapp_allowed": true, "attributes": {"fit": "slim"}}),
+        )
+        .await;
+    let got = json_body(app.get("/users/profile/").await).await;
+
+    assert_eq!(
+        preferences(&json_body(patched).await),
+        json!({"email_allowed": true, "sms_allowed": false, "call_allowed": true, "whatsapp_allowed": false, "language_code": "en", "attributes": {"register_client_type": "default", "shoe_size": "38", "newsletter_topics": ["shoes", "bags"]}})
+    );
+    let after_put = json!({"email_allowed": true, "sms_allowed": true, "call_allowed": true, "whatsapp_allowed": true, "language_code": "en", "attributes": {"register_client_type": "default", "fit": "slim"}});
+    assert_eq!(preferences(&json_body(put).await), after_put);
+    assert_eq!(preferences(&got), after_put);
+}
+
+#[tokio::test]
+async fn a_patch_merges_attributes_and_null_removes_a_key() {
+    let app = customer_of(spawn_app().await).await;
+    change_attributes(&app, json!({"shoe_size": "38", "fit": "slim"})).await;
+
+    let profile = change_attributes(
+        &app,
+        json!({"fit": null, "colour": "red", "register_client_type": "hacked"}),
+    )
+    .await;
+
+    assert_eq!(
+        profile["attributes"],
+        json!({"register_client_type": "default", "shoe_size": "38", "colour": "red"})
+    );
+}
+
+async fn change_attributes(app: &TestApp, attributes: serde_json::Value) -> serde_json::Value {
+    let response = app
+        .send(Method::PATCH, "/users/profile/")
+        .json(&json!({"attributes": attributes}))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    json_body(response).await
+}
+
+#[tokio::test]
+async fn attribute_keys_must_be_words_and_the_error_names_the_field() {
+    let app = customer_of(spawn_app().await).await;
+
+    let bad_key = app
+        .send(Method::PATCH, "/users/profile/")
+        .json(&json!({"first_name": "Changed", "attributes": {"shoe-size": "38"}}))
+        .await;
+    let not_an_object = app
+        .send(Method::PATCH, "/users/profile/")
+        .json(&json!({"attributes": "shoe_size=38"}))
+        .await;
+    let consent_not_a_boolean = app
+        .send(Method::PATCH, "/users/profile/")
+        .json(&json!({"attributes": {"kvkk_confirm": "maybe"}}))
+        .await;
+
+    assert_eq!(bad_key.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        json_body(bad_key).await,
+        json!({"attributes": ["\"shoe-size\" is not a valid key: use at most 64 letters, digits or underscores."]})
+    );
+    assert_eq!(
+        json_body(not_an_object).await,
+        json!({"attributes": ["Expected a dictionary of items but got type \"str\"."]})
+    );
+    assert_eq!(
+        json_body(consent_not_a_boolean).await,
+        json!({"attributes": ["\"kvkk_confirm\" must be true or false."]})
+    );
+    let profile = json_body(app.get("/users/profile/").await).await;
+    assert_eq!(profile["first_name"], "Jane", "nothing changed");
+    assert_eq!(
+        profile["attributes"],
+        json!({"register_client_type": "default"})
+    );
+}
+
+#[tokio::test]
+async fn attributes_cannot_grow_past_their_bound() {
+    let app = customer_of(spawn_app().await).await;
+    let many: serde_json::Map<String, serde_json::Value> =
+        (0..50).map(|i| (format!("key_{i}"), json!(i))).collect();
+
+    let response = app
+        .send(Method::PATCH, "/users/profile/")
+        .json(&json!({"attributes": many}))
+        .await;
+
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        json_body(response).await,
+        json!({"attributes": ["Ensure this field has no more than 50 keys."]}),
+        "50 of the client's and the server's own"
+    );
 }

@@ -34,6 +34,8 @@ pub struct Customer {
     pub sms_allowed: bool,
     /// Marketing call consent.
     pub call_allowed: Option<bool>,
+    /// Marketing WhatsApp consent (`None`: never asked).
+    pub whatsapp_allowed: Option<bool>,
     /// Whether the account may log in.
     pub is_active: bool,
     /// `registered`.
@@ -74,6 +76,7 @@ impl From<entity::Model> for Customer {
             email_allowed: row.email_allowed,
             sms_allowed: row.sms_allowed,
             call_allowed: row.call_allowed,
+            whatsapp_allowed: row.whatsapp_allowed,
             is_active: row.is_active,
             user_type: row.user_type,
             language_code: row.language_code,

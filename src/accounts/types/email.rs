@@ -47,6 +47,16 @@ impl Email {
         }
     }
 
+    /// A unique address that reaches nobody, for an anonymised account: `.invalid` is reserved
+    /// (RFC 2606), and 24 random characters of `[a-z0-9]` (~124 bits) never repeat.
+    pub fn anonymized_placeholder() -> Self {
+        use rand::distr::{Alphanumeric, SampleString};
+        let random = Alphanumeric
+            .sample_string(&mut rand::rng(), 24)
+            .to_ascii_lowercase();
+        Self(format!("anonymized-{random}@anonymized.invalid"))
+    }
+
     /// The key accounts are matched on: the whole address lower-cased.
     pub fn lowercase(&self) -> String {
         self.0.to_lowercase()
@@ -70,6 +80,18 @@ mod tests {
         let email = Email::parse("  Jane.Doe@Example.COM ").unwrap();
         assert_eq!(email.as_ref(), "Jane.Doe@Example.COM");
         assert_eq!(email.lowercase(), "jane.doe@example.com");
+    }
+
+    #[test]
+    fn anonymized_placeholders_are_valid_and_differ() {
+        let (one, two) = (
+            Email::anonymized_placeholder(),
+            Email::anonymized_placeholder(),
+        );
+
+        assert_ne!(one, two);
+        assert_eq!(Email::parse(one.as_ref()).unwrap(), one);
+        assert!(one.as_ref().ends_with("@anonymized.invalid"));
     }
 
     #[test]

@@ -41,11 +41,15 @@ impl Gender {
         }
     }
 
-    pub(super) fn label(self) -> &'static str {
-        match self {
-            Self::Female => "Female",
-            Self::Male => "Male",
-            Self::None => "Prefer not to say",
+    /// The choice's label in `language` (`tr`, else English).
+    pub(super) fn label(self, language: &str) -> &'static str {
+        match (language, self) {
+            ("tr", Self::Female) => "Kadın",
+            ("tr", Self::Male) => "Erkek",
+            ("tr", Self::None) => "Belirtmek istemiyorum",
+            (_, Self::Female) => "Female",
+            (_, Self::Male) => "Male",
+            (_, Self::None) => "Prefer not to say",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! `Credentials`, and the value types), and what we answer (`*View`). Input crosses the boundary
 //! once: after parsing, nothing checks an `Email` or a `PhoneNumber` again.
 
+mod attributes;
 mod customer;
 mod email;
 mod form;
@@ -14,6 +15,7 @@ mod registration;
 mod view;
 
 pub use self::{
+    attributes::AttributesChange,
     customer::Customer,
     email::Email,
     form::LoginForm,
@@ -23,7 +25,7 @@ pub use self::{
     phone::PhoneNumber,
     profile::{ProfileChange, ProfileForm},
     registration::{NewCustomer, RegistrationForm},
-    view::{CurrentUserView, KeyView, ProfileView},
+    view::{CurrentUserView, KeyView, ProfileView, wire_time},
 };
 
 const REQUIRED: &str = "This field is required.";

@@ -3,10 +3,14 @@
 use chrono::NaiveDate;
 use phonenumber::country::Id;
 use serde::Deserialize;
+use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::{Gender, LanguageCode, PhoneNumber, form};
-use crate::http::{FieldErrors, lenient};
+use super::{AttributesChange, Gender, LanguageCode, PhoneNumber, form};
+use crate::{
+    accounts::consents::{Consent, ConsentChange},
+    http::{FieldErrors, lenient},
+};
 
 /// A partial profile update; absent keys are left alone.
 #[derive(Deserialize, ToSchema)]
@@ -35,9 +39,20 @@ pub struct ProfileForm {
     /// Marketing call consent.
     #[serde(default, deserialize_with = "lenient::boolean")]
     pub call_allowed: Option<bool>,
+    /// Marketing WhatsApp consent.
+    #[serde(default, deserialize_with = "lenient::boolean")]
+    pub whatsapp_allowed: Option<bool>,
     /// Preferred language, e.g. `en` or `tr`.
     #[serde(default, deserialize_with = "lenient::string")]
     pub language_code: Option<String>,
+    /// Shop-defined data. `PATCH` merges the top-level keys into the stored object (`null`
+    /// removes a key); `PUT` replaces it. Keys are `\w+` (at most 64 characters), at most 50
+    /// keys and 8 KiB of JSON. `register_client_type` is the server's and ignored; `confirm` and
+    /// `kvkk_confirm` are consents: `true` or `false`, recorded in the consent history, kept by
+    /// a `PUT` that leaves them out.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub attributes: Option<Value>,
 }
 
 /// The parsed changes of a profile update: `Some` = set to this value.
@@ -59,8 +74,27 @@ pub struct ProfileChange {
     pub sms_allowed: Option<bool>,
     /// New call consent.
     pub call_allowed: Option<bool>,
+    /// New WhatsApp consent.
+    pub whatsapp_allowed: Option<bool>,
     /// New language (inner `None` clears it).
     pub language_code: Option<Option<LanguageCode>>,
+    /// A change of `attributes`.
+    pub attributes: Option<AttributesChange>,
+}
+
+impl ProfileChange {
+    /// The consents kept in the account's own columns that this change sets.
+    pub fn column_consents(&self) -> Vec<ConsentChange> {
+        [
+            (Consent::EmailAllowed, self.email_allowed),
+            (Consent::SmsAllowed, self.sms_allowed),
+            (Consent::CallAllowed, self.call_allowed),
+            (Consent::WhatsappAllowed, self.whatsapp_allowed),
+        ]
+        .into_iter()
+        .filter_map(|(consent, value)| value.map(|value| ConsentChange { consent, value }))
+        .collect()
+    }
 }
 
 impl ProfileForm {
@@ -92,9 +126,13 @@ impl ProfileForm {
             email_allowed: self.email_allowed,
             sms_allowed: self.sms_allowed,
             call_allowed: self.call_allowed,
+            whatsapp_allowed: self.whatsapp_allowed,
             language_code: self
                 .language_code
                 .and_then(|raw| errors.check("language_code", LanguageCode::parse(&raw))),
+            attributes: self
+                .attributes
+                .and_then(|raw| errors.check("attributes", AttributesChange::parse(raw))),
         };
         errors.into_result(|| change)
     }

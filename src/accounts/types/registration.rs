@@ -53,6 +53,9 @@ pub struct RegistrationForm {
     /// Marketing call consent.
     #[serde(default, deserialize_with = "lenient::boolean")]
     pub call_allowed: Option<bool>,
+    /// Marketing WhatsApp consent.
+    #[serde(default, deserialize_with = "lenient::boolean")]
+    pub whatsapp_allowed: Option<bool>,
     /// Terms accepted; kept in `attributes.confirm`.
     #[serde(default, deserialize_with = "lenient::boolean")]
     pub confirm: Option<bool>,
@@ -83,6 +86,8 @@ pub struct NewCustomer {
     pub sms_allowed: bool,
     /// Marketing call consent.
     pub call_allowed: Option<bool>,
+    /// Marketing WhatsApp consent.
+    pub whatsapp_allowed: Option<bool>,
     /// Free-form attributes.
     pub attributes: Map<String, Value>,
 }
@@ -134,6 +139,7 @@ impl RegistrationForm {
             email_allowed: self.email_allowed.unwrap_or(false),
             sms_allowed: self.sms_allowed.unwrap_or(false),
             call_allowed: self.call_allowed,
+            whatsapp_allowed: self.whatsapp_allowed,
             attributes,
         })
     }

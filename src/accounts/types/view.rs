@@ -10,7 +10,7 @@ use phonenumber::country::Id;
 use super::{Customer, Gender};
 
 /// Date-times on the wire: ISO 8601 UTC with microseconds and `Z`.
-fn wire_time(time: &DateTime<Utc>) -> String {
+pub fn wire_time(time: &DateTime<Utc>) -> String {
     time.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
@@ -89,6 +89,7 @@ pub struct ProfileView {
     email_allowed: bool,
     sms_allowed: bool,
     call_allowed: Option<bool>,
+    whatsapp_allowed: Option<bool>,
     avatar: Option<String>,
     #[schema(value_type = Option<String>, example = "1990-04-28")]
     date_of_birth: Option<NaiveDate>,
@@ -100,8 +101,9 @@ pub struct ProfileView {
 }
 
 impl ProfileView {
-    /// The view of `customer`; phone numbers of `phone_region` in national form.
-    pub fn new(customer: &Customer, phone_region: Id) -> Self {
+    /// The view of `customer`; phone numbers of `phone_region` in national form, the gender
+    /// choices labelled in `language`.
+    pub fn new(customer: &Customer, phone_region: Id, language: &str) -> Self {
         Self {
             id: customer.id,
             first_name: customer.first_name.clone(),
@@ -114,6 +116,7 @@ impl ProfileView {
             email_allowed: customer.email_allowed,
             sms_allowed: customer.sms_allowed,
             call_allowed: customer.call_allowed,
+            whatsapp_allowed: customer.whatsapp_allowed,
             avatar: None,
             date_of_birth: customer.date_of_birth,
             gender: customer.gender,
@@ -121,7 +124,7 @@ impl ProfileView {
                 .iter()
                 .map(|gender| ChoiceView {
                     value: gender.as_str(),
-                    label: gender.label(),
+                    label: gender.label(language),
                 })
                 .collect(),
             language_code: customer

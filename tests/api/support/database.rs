@@ -63,6 +63,15 @@ impl TestDatabase {
     /// Every value of a text `column` of `table`, in row order: what the database holds, for
     /// what the API cannot show (how a value is stored).
     pub async fn text_column(&self, table: &str, column: &str) -> Vec<Option<String>> {
+        self.column(table, column).await
+    }
+
+    /// Every value of a boolean `column` of `table`, in row order.
+    pub async fn bool_column(&self, table: &str, column: &str) -> Vec<Option<bool>> {
+        self.column(table, column).await
+    }
+
+    async fn column<T: sea_orm::TryGetable>(&self, table: &str, column: &str) -> Vec<T> {
         let select = Query::select()
             .column(Alias::new(column))
             .from(Alias::new(table))
@@ -71,8 +80,19 @@ impl TestDatabase {
         let connection = self.connect().await;
         let rows = connection.query_all(&select).await.unwrap();
         rows.iter()
-            .map(|row| row.try_get_by_index::<Option<String>>(0).unwrap())
+            .map(|row| row.try_get_by_index::<T>(0).unwrap())
             .collect()
+    }
+
+    /// How many rows `table` has.
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        let select = Query::select()
+            .expr(Expr::cust("COUNT(*)"))
+            .from(Alias::new(table))
+            .to_owned();
+        let connection = self.connect().await;
+        let row = connection.query_one(&select).await.unwrap().unwrap();
+        row.try_get_by_index::<i64>(0).unwrap()
     }
 
     /// The ids of every row of `table`, in order.
