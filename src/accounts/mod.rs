@@ -270,11 +270,45 @@ async fn set_password(
     let customer = queries::set_password_hash(&state.db.write_one(), id, hash, state.clock.now())
         .await?
         .ok_or(ApiError::Unauthenticated)?;
+    keep_session_after_password_change(state, session, customer).await
+}
+
+/// Like [`set_password`], for an account that has no usable password; `false` (and nothing
+/// stored) when it has one. The check is made again on the locked row, so two requests at once,
+/// or one judged by a stale cached customer, cannot both set a password.
+async fn set_first_password(
+    state: &AppState,
+    session: &Session,
+    id: i64,
+    hash: String,
+) -> Result<bool, ApiError> {
+    let transaction = state.db.write().await?;
+    let stored = queries::find_for_update(&transaction, id)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    if stored.has_usable_password() {
+        return Ok(false);
+    }
+    let customer = queries::set_password_hash(&transaction, id, hash, state.clock.now())
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    transaction.commit().await?;
+    keep_session_after_password_change(state, session, customer).await?;
+    Ok(true)
+}
+
+/// After a password change made by `session`: it keeps its login under the new auth hash, and
+/// this instance's customer cache takes the new row at once.
+async fn keep_session_after_password_change(
+    state: &AppState,
+    session: &Session,
+    customer: Customer,
+) -> Result<(), ApiError> {
     session
         .insert(SESSION_AUTH_HASH, customer.session_auth_hash())
         .await?;
+    tracing::info!(customer = customer.id, "changed the password");
     state.customers.remember(customer);
-    tracing::info!(customer = id, "changed the password");
     Ok(())
 }
 

@@ -349,14 +349,19 @@ pub async fn set_password(
     Payload(form): Payload<NewPasswordForm>,
 ) -> Result<Json<ErrorDetail>, ApiError> {
     // Whoever knows the password must give it to change it: this form is not a way around that.
-    if customer.has_usable_password() {
-        return Err(ApiError::non_field(
+    let has_one = || {
+        ApiError::non_field(
             "This account already has a password. Change it with the old one instead.",
-        ));
+        )
+    };
+    if customer.has_usable_password() {
+        return Err(has_one());
     }
     let new_password = form.parse()?.for_customer(&customer)?;
     let hash = state.hasher.hash(new_password).await?;
-    super::set_password(&state, &session, customer.id, hash).await?;
+    if !super::set_first_password(&state, &session, customer.id, hash).await? {
+        return Err(has_one());
+    }
     Ok(Json(ErrorDetail {
         detail: "New password has been saved.".to_owned(),
     }))
