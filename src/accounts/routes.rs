@@ -328,9 +328,7 @@ pub async fn change_password(
         .hash(change.new_password.for_customer(&customer)?)
         .await?;
     super::set_password(&state, &session, customer.id, hash).await?;
-    Ok(Json(ErrorDetail {
-        detail: "New password has been saved.".to_owned(),
-    }))
+    Ok(ErrorDetail::json("New password has been saved."))
 }
 
 /// Gives a first password to an account that has none (created by social login, guest checkout
@@ -362,7 +360,5 @@ pub async fn set_password(
     if !super::set_first_password(&state, &session, customer.id, hash).await? {
         return Err(has_one());
     }
-    Ok(Json(ErrorDetail {
-        detail: "New password has been saved.".to_owned(),
-    }))
+    Ok(ErrorDetail::json("New password has been saved."))
 }

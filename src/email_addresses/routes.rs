@@ -13,12 +13,6 @@ use crate::{
     state::AppState,
 };
 
-fn ok() -> Json<ErrorDetail> {
-    Json(ErrorDetail {
-        detail: "ok".to_owned(),
-    })
-}
-
 /// The token in the path. Ours never hold `/`, so the one segment before the final `/` is all of
 /// it; a path with more segments is no key we issued and gets the router's identical 404.
 /// Anything not shaped like a token is a 404 like an unknown one, never axum's plain text.
@@ -41,7 +35,7 @@ pub async fn confirm_email(
     key: Result<Path<String>, PathRejection>,
 ) -> Result<Json<ErrorDetail>, ApiError> {
     super::confirm(&state, &token_in(key)?).await?;
-    Ok(ok())
+    Ok(ErrorDetail::json("ok"))
 }
 
 /// Same as opening the confirmation link, with the key in the body (dj-rest-auth's endpoint).
@@ -58,7 +52,7 @@ pub async fn verify_email(
     Payload(form): Payload<VerifyEmailForm>,
 ) -> Result<Json<ErrorDetail>, ApiError> {
     super::confirm(&state, &form.parse()?).await?;
-    Ok(ok())
+    Ok(ErrorDetail::json("ok"))
 }
 
 /// Mails a new confirmation link to the address if an account with it awaits confirmation;
@@ -76,7 +70,7 @@ pub async fn resend_email(
     Payload(form): Payload<ResendEmailForm>,
 ) -> Result<Json<ErrorDetail>, ApiError> {
     super::resend(&state, &form.parse()?, &language).await?;
-    Ok(ok())
+    Ok(ErrorDetail::json("ok"))
 }
 
 /// Asks to change the account's e-mail address, given the password: a link goes to the new
@@ -96,9 +90,7 @@ pub async fn change_email(
     Payload(form): Payload<EmailChangeForm>,
 ) -> Result<Json<ErrorDetail>, ApiError> {
     super::request_change(&state, &customer, form.parse()?, &language).await?;
-    Ok(Json(ErrorDetail {
-        detail: "Confirmation e-mail sent.".to_owned(),
-    }))
+    Ok(ErrorDetail::json("Confirmation e-mail sent."))
 }
 
 /// Applies the e-mail change whose link was opened (from any device, logged in or not). The
@@ -116,5 +108,5 @@ pub async fn set_primary_email(
     token: Result<Path<String>, PathRejection>,
 ) -> Result<Json<ErrorDetail>, ApiError> {
     super::apply_change(&state, &token_in(token)?, &language).await?;
-    Ok(ok())
+    Ok(ErrorDetail::json("ok"))
 }

@@ -59,6 +59,16 @@ pub struct ErrorDetail {
     pub detail: String,
 }
 
+impl ErrorDetail {
+    /// `{"detail": text}` as a JSON body: DRF's shape for a message, also of a success
+    /// (`{"detail": "ok"}`).
+    pub fn json(text: &str) -> axum::Json<Self> {
+        axum::Json(Self {
+            detail: text.to_owned(),
+        })
+    }
+}
+
 /// Why a CSRF check failed; the text follows Django's messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CsrfFailure {

@@ -29,12 +29,6 @@ impl<S: Send + Sync> FromRequestParts<S> for LinkInPath {
     }
 }
 
-fn detail(text: &str) -> Json<ErrorDetail> {
-    Json(ErrorDetail {
-        detail: text.to_owned(),
-    })
-}
-
 /// Mails a password reset link to the account of this address, at most once a minute per
 /// address. The same answer whether or not an account has this address.
 #[utoipa::path(post, path = "/users/password/reset/", tag = "password_reset",
@@ -51,7 +45,7 @@ pub async fn request_password_reset(
 ) -> Result<Json<ErrorDetail>, ApiError> {
     let email = form.parse()?;
     super::mail_reset_link(&state, &email, &language).await?;
-    Ok(detail("Password reset e-mail has been sent."))
+    Ok(ErrorDetail::json("Password reset e-mail has been sent."))
 }
 
 /// Checks a reset link before asking for the new password: `{"detail": "ok"}` while it is valid.
@@ -69,7 +63,7 @@ pub async fn check_reset_link(
     LinkInPath(link): LinkInPath,
 ) -> Result<Json<ErrorDetail>, ApiError> {
     super::linked_customer(&state, state.db.read(), &link).await?;
-    Ok(detail("ok"))
+    Ok(ErrorDetail::json("ok"))
 }
 
 /// Sets a new password through the mailed link (urlencoded as the client sends it, or JSON). The
@@ -92,7 +86,9 @@ pub async fn reset_password(
 ) -> Result<Json<ErrorDetail>, ApiError> {
     let new_password = form.parse()?;
     super::reset_password(&state, &link, &new_password).await?;
-    Ok(detail("Password has been reset with the new password."))
+    Ok(ErrorDetail::json(
+        "Password has been reset with the new password.",
+    ))
 }
 
 /// dj-rest-auth's form of the reset: the link's `uid` and `token` in the body with the new
@@ -110,5 +106,7 @@ pub async fn confirm_password_reset(
 ) -> Result<Json<ErrorDetail>, ApiError> {
     let (link, new_password) = form.parse()?;
     super::reset_password(&state, &link, &new_password).await?;
-    Ok(detail("Password has been reset with the new password."))
+    Ok(ErrorDetail::json(
+        "Password has been reset with the new password.",
+    ))
 }
