@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    http::{ApiError, ErrorDetail, FieldErrors, Payload, lenient},
+    http::{ApiError, FieldErrors, Payload, lenient, openapi::PublicWrite},
     sessions::Session,
     state::AppState,
 };
@@ -42,7 +42,7 @@ pub struct LanguageForm {
     responses(
         (status = 200, description = "Stored; `{}`"),
         (status = 400, description = "Missing or unknown language", body = FieldErrors),
-        (status = 403, description = "CSRF check failed", body = ErrorDetail),
+        PublicWrite,
     ))]
 pub async fn set_language(
     State(state): State<AppState>,

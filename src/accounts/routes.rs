@@ -25,7 +25,7 @@ use crate::{
         ApiError, ErrorDetail, FieldErrors, Payload,
         csrf::{CsrfCheck, new_token, token_cookie},
         error::NON_FIELD_ERRORS,
-        openapi::{LoggedInWrite, LoginRequired},
+        openapi::{LoggedInWrite, LoginRequired, PublicWrite},
     },
     languages::RequestLanguage,
     sessions::Session,
@@ -42,7 +42,7 @@ use crate::{
     responses(
         (status = 201, description = "Registered and logged in, the session cookie set; or, under mandatory verification, registered and not logged in: `{\"non_field_errors\": [\"Verification e-mail sent.\"]}`", body = KeyView),
         (status = 400, description = "Invalid fields", body = FieldErrors),
-        (status = 403, description = "CSRF check failed", body = ErrorDetail),
+        PublicWrite,
     ))]
 pub async fn register(
     State(state): State<AppState>,
@@ -89,7 +89,7 @@ pub async fn register(
     responses(
         (status = 200, description = "Logged in; the session cookie is set", body = KeyView),
         (status = 400, description = "Invalid fields or credentials, a disabled account, or an unverified address under mandatory verification", body = FieldErrors),
-        (status = 403, description = "CSRF check failed", body = ErrorDetail),
+        PublicWrite,
     ))]
 pub async fn log_in(
     State(state): State<AppState>,
@@ -156,7 +156,7 @@ pub async fn show_logout_form() -> Response {
 #[utoipa::path(post, path = "/users/logout/", tag = "accounts",
     responses(
         (status = 200, description = "Logged out (JSON), or the sign-out form (HTML) for a tokenless server call", body = ErrorDetail),
-        (status = 403, description = "CSRF check failed", body = ErrorDetail),
+        PublicWrite,
     ))]
 pub async fn log_out(
     State(state): State<AppState>,

@@ -8,7 +8,10 @@ use axum::{
 use super::types::{EmailChangeForm, ResendEmailForm, Token, VerifyEmailForm};
 use crate::{
     accounts::CurrentCustomer,
-    http::{ApiError, ErrorDetail, FieldErrors, Payload, openapi::LoggedInWrite},
+    http::{
+        ApiError, ErrorDetail, FieldErrors, Payload,
+        openapi::{LoggedInWrite, PublicWrite},
+    },
     languages::RequestLanguage,
     state::AppState,
 };
@@ -44,7 +47,7 @@ pub async fn confirm_email(
     responses(
         (status = 200, description = "Confirmed: `{\"detail\": \"ok\"}`", body = ErrorDetail),
         (status = 400, description = "No key", body = FieldErrors),
-        (status = 403, description = "CSRF check failed", body = ErrorDetail),
+        PublicWrite,
         (status = 404, description = "Unknown, expired or tampered key", body = ErrorDetail),
     ))]
 pub async fn verify_email(
@@ -62,7 +65,7 @@ pub async fn verify_email(
     responses(
         (status = 200, description = "`{\"detail\": \"ok\"}`, whether or not the address is registered", body = ErrorDetail),
         (status = 400, description = "Missing or malformed address", body = FieldErrors),
-        (status = 403, description = "CSRF check failed", body = ErrorDetail),
+        PublicWrite,
     ))]
 pub async fn resend_email(
     State(state): State<AppState>,

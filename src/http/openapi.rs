@@ -32,6 +32,14 @@ pub enum LoginRequired {
     NotLoggedIn(ErrorDetail),
 }
 
+/// What a write open to everyone (guests too) can answer besides its own responses.
+#[derive(IntoResponses)]
+pub enum PublicWrite {
+    /// The CSRF check failed.
+    #[response(status = 403, description = "CSRF check failed")]
+    Csrf(ErrorDetail),
+}
+
 /// What a logged-in customer's write can answer besides its own responses.
 #[derive(IntoResponses)]
 pub enum LoggedInWrite {

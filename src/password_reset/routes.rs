@@ -9,7 +9,7 @@ use axum::{
 use super::types::{PasswordResetConfirmForm, PasswordResetForm, ResetLink};
 use crate::{
     accounts::NewPasswordForm,
-    http::{ApiError, ErrorDetail, FieldErrors, Payload},
+    http::{ApiError, ErrorDetail, FieldErrors, Payload, openapi::PublicWrite},
     languages::RequestLanguage,
     state::AppState,
 };
@@ -36,7 +36,7 @@ impl<S: Send + Sync> FromRequestParts<S> for LinkInPath {
     responses(
         (status = 200, description = "Mailed if the account exists (the answer does not say)", body = ErrorDetail),
         (status = 400, description = "A missing or malformed address", body = FieldErrors),
-        (status = 403, description = "CSRF check failed", body = ErrorDetail),
+        PublicWrite,
     ))]
 pub async fn request_password_reset(
     State(state): State<AppState>,
@@ -77,7 +77,7 @@ pub async fn check_reset_link(
     responses(
         (status = 200, description = "The password is reset", body = ErrorDetail),
         (status = 400, description = "Missing fields, a weak password, or an invalid link (`uid`/`token`: `Invalid value`)", body = FieldErrors),
-        (status = 403, description = "CSRF check failed", body = ErrorDetail),
+        PublicWrite,
     ))]
 pub async fn reset_password(
     State(state): State<AppState>,
@@ -98,7 +98,7 @@ pub async fn reset_password(
     responses(
         (status = 200, description = "The password is reset", body = ErrorDetail),
         (status = 400, description = "Missing fields, a weak password, or an invalid link (`uid`/`token`: `Invalid value`)", body = FieldErrors),
-        (status = 403, description = "CSRF check failed", body = ErrorDetail),
+        PublicWrite,
     ))]
 pub async fn confirm_password_reset(
     State(state): State<AppState>,
