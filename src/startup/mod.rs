@@ -149,6 +149,7 @@ impl Application {
     /// lets the requests under way finish (for up to `STOREFRONT_SHUTDOWN_TIMEOUT`), stops the
     /// background tasks and closes the database.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let shutdown_signal = shutdown_signal()?;
         tracing::info!(address = %self.listener.local_addr()?, "storefront listening");
         // The slash rewrite wraps the router from outside: a layer on the router runs after routing.
         let app =
@@ -160,7 +161,7 @@ impl Application {
             axum::ServiceExt::<Request>::into_make_service(app),
         )
         .with_graceful_shutdown(async move {
-            shutdown_signal().await;
+            shutdown_signal.await;
             let _ = signalled.send(true);
         })
         .into_future();
@@ -236,26 +237,30 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn shutdown_signal() {
-    let interrupt = async {
+/// Resolves at Ctrl-C or SIGTERM. The handlers are installed here, before the future is first
+/// polled: whoever saw "storefront listening" may signal at once, and a signal arriving before
+/// a lazy handler existed would kill the process instead of stopping it.
+#[cfg(unix)]
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("listening for SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
+        }
+        tracing::info!("shutting down");
+    })
+}
+
+/// Resolves at Ctrl-C.
+#[cfg(not(unix))]
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
+    Ok(async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down");
+        tracing::info!("shutting down");
+    })
 }
