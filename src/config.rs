@@ -55,6 +55,12 @@ pub struct Config {
     #[arg(long, env = "CSRF_TRUSTED_ORIGINS", default_value = "", value_parser = parse_origins)]
     pub csrf_trusted_origins: TrustedOrigins,
 
+    /// Comma-separated CIDRs of our own proxies (load balancers, the storefront's servers): from
+    /// them, the client's address is read from `X-Forwarded-For`. Default: loopback and the
+    /// private ranges.
+    #[arg(long, env = "TRUSTED_PROXIES", default_value = crate::http::client_ip::DEFAULT_TRUSTED_PROXIES)]
+    pub trusted_proxies: crate::http::client_ip::TrustedProxies,
+
     /// Require a CSRF token on login, registration and logout too (no tokenless server-side calls).
     #[arg(long, env = "CSRF_STRICT", default_value = "false", value_parser = BoolishValueParser::new(), action = clap::ArgAction::Set)]
     pub csrf_strict: bool,
@@ -474,6 +480,8 @@ pub struct Settings {
     pub password_reset_timeout: Duration,
     /// Whether customers confirm their e-mail address.
     pub email_verification: EmailVerification,
+    /// Where the client's address may be read from `X-Forwarded-For`.
+    pub trusted_proxies: crate::http::client_ip::TrustedProxies,
 }
 
 /// The public address links point to when `STOREFRONT_PUBLIC_URL` is unset (development: mails
@@ -504,6 +512,7 @@ impl Settings {
             public_url,
             password_reset_timeout: config.password_reset_timeout,
             email_verification: config.account_email_verification,
+            trusted_proxies: config.trusted_proxies.clone(),
         })
     }
 

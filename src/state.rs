@@ -13,7 +13,7 @@ use crate::{
     db::Database,
     export::ExportSections,
     geo::GeoCache,
-    http::{BodyLimits, csrf::CsrfSettings},
+    http::{BodyLimits, client_ip::TrustedProxies, csrf::CsrfSettings},
     mail::MailTemplates,
     sessions::SessionManager,
 };
@@ -66,6 +66,12 @@ pub struct Services {
 impl FromRef<AppState> for BodyLimits {
     fn from_ref(state: &AppState) -> Self {
         state.csrf.body_limits
+    }
+}
+
+impl FromRef<AppState> for TrustedProxies {
+    fn from_ref(state: &AppState) -> Self {
+        state.settings.trusted_proxies.clone()
     }
 }
 

@@ -1,6 +1,7 @@
 //! Cross-cutting HTTP concerns: the error type, extractors, pagination, cookies, CSRF, path
 //! rewriting, fallbacks and the OpenAPI document. Business areas own their routes; nothing here knows them.
 
+pub mod client_ip;
 pub mod cookies;
 pub mod csrf;
 pub mod error;
@@ -11,6 +12,7 @@ pub mod pagination;
 pub mod paths;
 
 pub use self::{
+    client_ip::ClientIp,
     error::{ApiError, CsrfFailure, ErrorDetail, FieldErrors},
     extract::{BodyLimits, FilePart, Payload, PayloadWithFiles},
 };

@@ -1,7 +1,7 @@
 //! Building and running the application: state, router, middleware order, background tasks,
 //! and the shutdown. Tests build the very same [`Application`] on port 0.
 
-use std::{sync::Arc, time::Duration};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use axum::{Router, extract::Request};
@@ -158,7 +158,8 @@ impl Application {
         let (signalled, mut signal) = tokio::sync::watch::channel(false);
         let server = axum::serve(
             self.listener,
-            axum::ServiceExt::<Request>::into_make_service(app),
+            // The peer's address, which `http::ClientIp` starts from.
+            axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app),
         )
         .with_graceful_shutdown(async move {
             shutdown_signal.await;
