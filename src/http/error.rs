@@ -111,6 +111,9 @@ impl std::fmt::Display for CsrfFailure {
 pub enum ApiError {
     /// 400 with field errors.
     Validation(FieldErrors),
+    /// Field errors under another status where a contract gives one: 202 for a form that waits
+    /// for a code sent by SMS (auth.md §4.3), 406 for a wrong code at login by phone.
+    Form(StatusCode, FieldErrors),
     /// 401: login required and there is no valid logged-in session.
     Unauthenticated,
     /// 403: the CSRF check failed.
@@ -193,6 +196,7 @@ impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
             Self::Validation(_) => StatusCode::BAD_REQUEST,
+            Self::Form(status, _) => *status,
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
             Self::Csrf(_) => StatusCode::FORBIDDEN,
             Self::NotFound | Self::InvalidPage => StatusCode::NOT_FOUND,
@@ -264,7 +268,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let body = match self {
-            Self::Validation(errors) => json!(errors),
+            Self::Validation(errors) | Self::Form(_, errors) => json!(errors),
             Self::Unauthenticated => detail("Authentication credentials were not provided."),
             Self::Csrf(failure) => detail(format!("CSRF Failed: {failure}")),
             Self::NotFound => detail("Not found."),
