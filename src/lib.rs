@@ -33,10 +33,10 @@ pub mod otp;
 pub mod outbox;
 /// Forgotten passwords: a reset link by e-mail, then a new password through it.
 pub mod password_reset;
-/// Sending one text message: the `SmsSender` trait, its HTTP gateway adapter and the logging one.
-pub mod sms;
 /// Server-side sessions for guests and customers: keys, stores, the load/save layer.
 pub mod sessions;
+/// Sending one text message: the `SmsSender` trait, its HTTP gateway adapter and the logging one.
+pub mod sms;
 /// Application start-up: router, middleware order, background tasks.
 pub mod startup;
 /// The state every request handler can reach.

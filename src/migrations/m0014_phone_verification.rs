@@ -67,11 +67,7 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(OtpCodes::SentAt))
                     .col(timestamp_with_time_zone(OtpCodes::ExpiresAt))
                     .col(integer(OtpCodes::FailedAttempts))
-                    .primary_key(
-                        Index::create()
-                            .col(OtpCodes::Purpose)
-                            .col(OtpCodes::Phone),
-                    )
+                    .primary_key(Index::create().col(OtpCodes::Purpose).col(OtpCodes::Phone))
                     .to_owned(),
             )
             .await?;

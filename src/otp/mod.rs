@@ -85,10 +85,9 @@ pub async fn verify_login(
         return Ok(());
     };
     let Some(code) = code else {
-        let language = state.settings.mail_language(
-            customer.language_code.as_ref().map(AsRef::as_ref),
-            language,
-        );
+        let language = state
+            .settings
+            .mail_language(customer.language_code.as_ref().map(AsRef::as_ref), language);
         send_code(state, Purpose::Login, phone, language, true).await?;
         return Err(code_sent());
     };
@@ -116,15 +115,19 @@ async fn send_phone_login_code(
     language: &RequestLanguage,
 ) -> Result<(), ApiError> {
     let customer = accounts::queries::find_by_verified_phone(state.db.read(), phone).await?;
-    let language = customer
-        .as_ref()
-        .map_or(language.as_str(), |customer| {
-            state.settings.mail_language(
-                customer.language_code.as_ref().map(AsRef::as_ref),
-                language,
-            )
-        });
-    send_code(state, Purpose::PhoneLogin, phone, language, customer.is_some()).await
+    let language = customer.as_ref().map_or(language.as_str(), |customer| {
+        state
+            .settings
+            .mail_language(customer.language_code.as_ref().map(AsRef::as_ref), language)
+    });
+    send_code(
+        state,
+        Purpose::PhoneLogin,
+        phone,
+        language,
+        customer.is_some(),
+    )
+    .await
 }
 
 /// The login by phone's second step: the account of `phone` when `code` is the one sent to it;
@@ -167,8 +170,14 @@ async fn send_code(
         text: message(&code, ttl, language),
     };
     let transaction = state.db.write().await?;
-    if !outbox::pass_throttle(&transaction, THROTTLE_PURPOSE, phone.e164(), now, RESEND_PERIOD)
-        .await?
+    if !outbox::pass_throttle(
+        &transaction,
+        THROTTLE_PURPOSE,
+        phone.e164(),
+        now,
+        RESEND_PERIOD,
+    )
+    .await?
     {
         return Err(ApiError::non_field(
             "Please wait before requesting a new code.",
@@ -177,8 +186,15 @@ async fn send_code(
     if is_deliverable {
         let expires_at = now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
         queries::delete_expired(&transaction, now).await?;
-        queries::replace_code(&transaction, purpose, phone, code.hash(purpose, phone), now, expires_at)
-            .await?;
+        queries::replace_code(
+            &transaction,
+            purpose,
+            phone,
+            code.hash(purpose, phone),
+            now,
+            expires_at,
+        )
+        .await?;
         outbox::enqueue_sms(&transaction, &sms, now).await?;
     }
     transaction.commit().await?;
@@ -209,7 +225,11 @@ async fn spend_code(
         Verdict::Wrong => queries::count_failed_attempt(transaction, purpose, phone).await?,
         Verdict::Expired => {}
     }
-    tracing::info!(purpose = purpose.as_str(), ?verdict, "a one-time code was entered");
+    tracing::info!(
+        purpose = purpose.as_str(),
+        ?verdict,
+        "a one-time code was entered"
+    );
     Ok(verdict)
 }
 

@@ -64,15 +64,17 @@ pub async fn find_code_for_update(
     purpose: Purpose,
     phone: &PhoneNumber,
 ) -> Result<Option<StoredCode>, DbErr> {
-    Ok(Entity::find_by_id((purpose.as_str().to_owned(), phone.e164().to_owned()))
-        .lock_exclusive()
-        .one(db)
-        .await?
-        .map(|row| StoredCode {
-            code_hash: row.code_hash,
-            expires_at: row.expires_at,
-            failed_attempts: row.failed_attempts,
-        }))
+    Ok(
+        Entity::find_by_id((purpose.as_str().to_owned(), phone.e164().to_owned()))
+            .lock_exclusive()
+            .one(db)
+            .await?
+            .map(|row| StoredCode {
+                code_hash: row.code_hash,
+                expires_at: row.expires_at,
+                failed_attempts: row.failed_attempts,
+            }),
+    )
 }
 
 /// Counts a wrong code entered for the outstanding code of `purpose` for `phone`.

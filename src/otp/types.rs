@@ -206,7 +206,12 @@ mod tests {
             Verdict::Wrong
         );
         assert_eq!(
-            fresh.judge(&entered, Purpose::Login, &phone(), now + Duration::seconds(180)),
+            fresh.judge(
+                &entered,
+                Purpose::Login,
+                &phone(),
+                now + Duration::seconds(180)
+            ),
             Verdict::Expired
         );
         assert_eq!(

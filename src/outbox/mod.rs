@@ -17,8 +17,8 @@ use sea_orm::{ConnectionTrait, DbErr};
 use sha2::{Digest, Sha256};
 
 use self::types::Outgoing;
-pub use crate::{mail::OutgoingMail, sms::OutgoingSms};
 use crate::{clock::Clock, db::Database, mail::Mailer, sms::SmsSender, tasks::BackgroundTasks};
+pub use crate::{mail::OutgoingMail, sms::OutgoingSms};
 
 mod entity;
 mod queries;
