@@ -531,3 +531,59 @@ async fn wait_for_a_failed_attempt(app: &TestApp) {
     }
     panic!("no failed attempt within 10 s");
 }
+
+#[tokio::test]
+async fn a_phone_changed_in_the_profile_is_no_longer_verified() {
+    let gateway = SmsGateway::start().await;
+    let app = spawn_app_with_registration_otp(&gateway).await;
+    register_with_code(&app, &gateway, PHONE, 0).await;
+    app.fetch_csrf_token().await;
+    let changed = app
+        .send(Method::PATCH, "/users/profile/")
+        .json(&json!({"phone": "0533 123 45 67"}))
+        .await;
+    assert_eq!(changed.status(), StatusCode::OK);
+    app.advance_clock(Duration::from_secs(60));
+
+    let old_phone = log_in_by_phone(&app, &json!({"phone": PHONE})).await;
+    let new_phone = log_in_by_phone(&app, &json!({"phone": "0533 123 45 67"})).await;
+
+    assert_eq!(old_phone.status(), StatusCode::OK);
+    assert_eq!(new_phone.status(), StatusCode::OK);
+    assert_eq!(sms_in_outbox(&app).await, 1, "only the registration's");
+}
+
+#[tokio::test]
+async fn a_phone_verified_on_a_new_account_logs_in_to_that_one() {
+    let gateway = SmsGateway::start().await;
+    let app = spawn_app_with_registration_otp(&gateway).await;
+    register_with_code(&app, &gateway, PHONE, 0).await;
+    app.advance_clock(Duration::from_secs(60));
+    let newer = register_with_code(&app, &gateway, PHONE, 1).await;
+    app.advance_clock(Duration::from_secs(60));
+
+    log_in_by_phone(&app, &json!({"phone": PHONE})).await;
+    let code = gateway.code(3).await;
+    let logged_in = log_in_by_phone(&app, &json!({"phone": PHONE, "code": code})).await;
+
+    assert_eq!(logged_in.status(), StatusCode::OK);
+    let user = json_body(app.current_user().await).await;
+    assert_eq!(user["email"], newer.email.as_str());
+}
+
+#[tokio::test]
+async fn without_a_gateway_a_text_message_is_logged_and_counted_as_sent() {
+    let app = spawn_app_with(|config| config.registration_otp = true).await;
+
+    let sent = register(&app, &registration(&Customer::generate(), PHONE, None)).await;
+
+    assert_eq!(sent.status(), StatusCode::ACCEPTED);
+    for _ in 0..200 {
+        let texts = app.database.text_column("outbox", "text_body").await;
+        if texts == [Some(String::new())] {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the text message was not marked sent (its text blanked) within 10 s");
+}
