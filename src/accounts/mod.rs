@@ -336,9 +336,9 @@ pub async fn reset_password(
     Ok(true)
 }
 
-/// Logs `customer` in on `session` (login, registration, login by phone): a session of somebody else is
-/// flushed first; the key rotates so a key known before login is useless after it; guest data
-/// stays. The login is recorded under the new key, from `user_agent`.
+/// Logs `customer` in on `session` (login, registration, login by phone): a session of somebody
+/// else is flushed first; the key rotates so a key known before login is useless after it; guest
+/// data stays. The login is recorded under the new key, from `user_agent`.
 pub async fn start_session(
     state: &AppState,
     session: &Session,

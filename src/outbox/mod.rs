@@ -4,11 +4,12 @@
 //! committed or neither is; the worker ([`spawn_worker`]) hands what is due to the
 //! [`Couriers`] of its channel. No endpoints.
 //!
-//! Guarantees: a message survives an outage of its courier (SMTP, the SMS gateway) and a restart (it is a row until sent); one
-//! accepted by the server is marked sent at once, so it is not sent again; a worker claims a row
-//! with a lease in one statement, so two instances on one database never send the same one. A
-//! crash between the server's acceptance and the mark is the one case that sends twice, once
-//! the lease runs out: at-least-once, as every outbox short of a two-phase commit with SMTP.
+//! Guarantees: a message survives an outage of its courier (SMTP, the SMS gateway) and a restart
+//! (it is a row until sent); one accepted by the courier is marked sent at once, so it is not
+//! sent again; a worker claims a row with a lease in one statement, so two instances on one
+//! database never send the same one. A crash between the courier's acceptance and the mark is
+//! the one case that sends twice, once the lease runs out: at-least-once, as every outbox short
+//! of a two-phase commit with the courier.
 
 use std::{sync::Arc, time::Duration};
 
@@ -25,8 +26,8 @@ mod queries;
 mod types;
 
 /// How long a claimed message is a worker's alone: longer than an SMTP exchange (lettre gives up
-/// after 60 s) or a gateway request may take, so a live worker never loses its claim mid-send, and short
-/// enough that a crashed one's messages go out again within minutes.
+/// after 60 s) or a gateway request (15 s) may take, so a live worker never loses its claim
+/// mid-send, and short enough that a crashed one's messages go out again within minutes.
 const LEASE: Duration = Duration::from_secs(300);
 
 /// The longest wait between two attempts at one message.

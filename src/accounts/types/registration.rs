@@ -119,7 +119,10 @@ impl RegistrationForm {
         let first_name = errors.check("first_name", form::parse_name(self.first_name));
         let last_name = errors.check("last_name", form::parse_name(self.last_name));
         let phone = match self.phone.as_deref().map(str::trim) {
-            None | Some("") if phone_required => errors.check("phone", Err(REQUIRED.to_owned())),
+            None | Some("") if phone_required => {
+                errors.add("phone", REQUIRED);
+                None
+            }
             None | Some("") => Some(None),
             Some(raw) => errors.check("phone", PhoneNumber::parse(raw, phone_region).map(Some)),
         };
