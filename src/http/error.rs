@@ -1,7 +1,8 @@
 //! One error type for every handler, mapped to the documented bodies: 400 field errors
 //! `{"field": ["msg"], "non_field_errors": ["msg"]}`, `{"detail": "..."}` for 401/403/404/405/409
 //! and 500, `non_field_errors` for 413/415 so that even a login form can display them, and 429
-//! with `Retry-After` in the shape the endpoint's contract gives.
+//! with `Retry-After` in the shape the endpoint's contract gives. Field errors go under another
+//! status only where a contract says so (202 "a code was sent", 406 a wrong SMS code).
 
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
