@@ -463,6 +463,10 @@ async fn a_code_is_not_lost_while_the_gateway_is_down_and_leaves_once_it_is_back
     let app = spawn_app_with_registration_otp(&gateway).await;
     register(&app, &registration(&Customer::generate(), PHONE, None)).await;
     wait_for_a_failed_attempt(&app).await;
+    let errors = app.database.text_column("outbox", "last_error").await;
+    let error = errors[0].clone().unwrap();
+    assert!(error.contains("503"), "{error}");
+    assert!(!error.contains(TOKEN), "{error}");
 
     gateway.set_down(false);
     app.advance_clock(Duration::from_secs(3601));
