@@ -9,7 +9,7 @@
 //!   code replaces the older one. Only a SHA-256 (hex) of purpose, phone and code is kept: six
 //!   digits are quickly guessed from a hash, but the code is dead within `OTP_TTL` and the
 //!   salt keeps one table of hashes from serving every row. `failed_attempts` counts wrong
-//!   entries; expired rows are deleted when the next code is issued (index on `expires_at`).
+//!   entries; rows expired for an hour are deleted when a code is issued (index on `expires_at`).
 //!
 //! Timestamps are written by the application in UTC; nothing has a database-side default.
 

@@ -38,6 +38,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// can submit must not be a way to flood a phone, or the shop's SMS bill.
 const RESEND_PERIOD: Duration = Duration::from_secs(60);
 
+/// How long an expired code is kept before a later send deletes it: meanwhile, entering it
+/// still answers "expired" rather than "invalid".
+const EXPIRED_KEPT: Duration = Duration::from_secs(3600);
+
 /// The outbox throttle's name for code messages.
 const THROTTLE_PURPOSE: &str = "otp_sms";
 
@@ -185,7 +189,8 @@ async fn send_code(
     }
     if is_deliverable {
         let expires_at = now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
-        queries::delete_expired(&transaction, now).await?;
+        let long_expired = now - chrono::Duration::from_std(EXPIRED_KEPT).unwrap_or_default();
+        queries::delete_expired_before(&transaction, long_expired).await?;
         queries::replace_code(
             &transaction,
             purpose,

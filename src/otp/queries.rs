@@ -47,10 +47,13 @@ pub async fn replace_code(
     Ok(())
 }
 
-/// Deletes the codes that expired before `now`.
-pub async fn delete_expired(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(), DbErr> {
+/// Deletes the codes that expired before `cutoff`.
+pub async fn delete_expired_before(
+    db: &impl ConnectionTrait,
+    cutoff: DateTime<Utc>,
+) -> Result<(), DbErr> {
     Entity::delete_many()
-        .filter(Column::ExpiresAt.lt(now))
+        .filter(Column::ExpiresAt.lt(cutoff))
         .exec(db)
         .await?;
     Ok(())

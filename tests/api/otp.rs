@@ -591,3 +591,31 @@ async fn without_a_gateway_a_text_message_is_logged_and_counted_as_sent() {
     }
     panic!("the text message was not marked sent (its text blanked) within 10 s");
 }
+
+#[tokio::test]
+async fn a_code_expired_for_an_hour_is_deleted_when_another_is_sent() {
+    let gateway = SmsGateway::start().await;
+    let app = spawn_app_with_registration_otp(&gateway).await;
+    register(&app, &registration(&Customer::generate(), PHONE, None)).await;
+    app.advance_clock(Duration::from_secs(180 + 3599));
+    register(
+        &app,
+        &registration(&Customer::generate(), "0533 123 45 67", None),
+    )
+    .await;
+    let both_kept = app.database.count_rows("otp_codes").await;
+
+    app.advance_clock(Duration::from_secs(2));
+    register(
+        &app,
+        &registration(&Customer::generate(), "0534 123 45 67", None),
+    )
+    .await;
+
+    assert_eq!(both_kept, 2);
+    assert_eq!(
+        app.database.count_rows("otp_codes").await,
+        2,
+        "the first one went"
+    );
+}
