@@ -144,6 +144,30 @@ pub struct Config {
     #[arg(long, env = "ACCOUNT_EMAIL_VERIFICATION", default_value = "optional")]
     pub account_email_verification: EmailVerification,
 
+    /// Registration verifies the phone by SMS (auth.md §4.3): a phone is required, and the
+    /// account is created once the code sent to it is entered.
+    #[arg(long, env = "REGISTRATION_OTP", default_value = "false", value_parser = BoolishValueParser::new(), action = clap::ArgAction::Set)]
+    pub registration_otp: bool,
+
+    /// Login by e-mail and password asks for a code sent by SMS to the account's phone
+    /// (auth.md §8): `off`, `per-account` (accounts whose `attributes.login_otp` is true) or
+    /// `all`. Accounts without a phone log in without one.
+    #[arg(long, env = "LOGIN_OTP", default_value = "per-account")]
+    pub login_otp: LoginOtp,
+
+    /// Seconds an SMS code stays valid.
+    #[arg(long, env = "OTP_TTL", default_value = "180", value_parser = parse_positive_seconds)]
+    pub otp_ttl: Duration,
+
+    /// The SMS gateway: text messages are POSTed there as JSON `{"to", "message"}`. Unset: they
+    /// are only logged (codes included: development only).
+    #[arg(long, env = "SMS_GATEWAY_URL", value_parser = parse_http_url)]
+    pub sms_gateway_url: Option<reqwest::Url>,
+
+    /// Bearer token sent to the SMS gateway; required with `SMS_GATEWAY_URL`.
+    #[arg(long, env = "SMS_GATEWAY_TOKEN", value_parser = parse_secret)]
+    pub sms_gateway_token: Option<SecretString>,
+
     /// What to do; without a command the server runs.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -192,6 +216,17 @@ pub enum EmailVerification {
     Optional,
     /// Registration mails a confirmation link, and login is refused until it is opened.
     Mandatory,
+}
+
+/// Which logins ask for a code sent by SMS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LoginOtp {
+    /// None.
+    Off,
+    /// Those of accounts whose `attributes.login_otp` is true.
+    PerAccount,
+    /// Every account's.
+    All,
 }
 
 impl EmailVerification {
@@ -348,6 +383,17 @@ impl AsRef<str> for PublicUrl {
     }
 }
 
+fn parse_http_url(value: &str) -> Result<reqwest::Url, String> {
+    match reqwest::Url::parse(value.trim()) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => Ok(url),
+        _ => Err("expected an absolute http:// or https:// URL".to_owned()),
+    }
+}
+
+fn parse_secret(value: &str) -> Result<SecretString, String> {
+    Ok(SecretString::from(value.to_owned()))
+}
+
 fn parse_mailbox(value: &str) -> Result<lettre::message::Mailbox, String> {
     value
         .parse()
@@ -482,6 +528,12 @@ pub struct Settings {
     pub email_verification: EmailVerification,
     /// Where the client's address may be read from `X-Forwarded-For`.
     pub trusted_proxies: crate::http::client_ip::TrustedProxies,
+    /// Whether registration verifies the phone by SMS.
+    pub registration_otp: bool,
+    /// Which logins ask for a code sent by SMS.
+    pub login_otp: LoginOtp,
+    /// How long an SMS code stays valid.
+    pub otp_ttl: Duration,
 }
 
 /// The public address links point to when `STOREFRONT_PUBLIC_URL` is unset (development: mails
@@ -513,6 +565,9 @@ impl Settings {
             password_reset_timeout: config.password_reset_timeout,
             email_verification: config.account_email_verification,
             trusted_proxies: config.trusted_proxies.clone(),
+            registration_otp: config.registration_otp,
+            login_otp: config.login_otp,
+            otp_ttl: config.otp_ttl,
         })
     }
 
@@ -630,6 +685,34 @@ mod tests {
             first_line.contains("ACCOUNT_EMAIL_VERIFICATION"),
             "{first_line}"
         );
+    }
+
+    #[test]
+    fn otp_settings_parse_and_a_bad_value_names_its_variable() {
+        let default = parse(&[]).unwrap();
+        let configured = parse(&[
+            "--login-otp",
+            "all",
+            "--otp-ttl",
+            "300",
+            "--sms-gateway-url",
+            "https://sms.example.com/send",
+        ])
+        .unwrap();
+
+        assert_eq!(default.login_otp, LoginOtp::PerAccount);
+        assert_eq!(default.otp_ttl, Duration::from_secs(180));
+        assert_eq!(configured.login_otp, LoginOtp::All);
+        assert_eq!(configured.otp_ttl, Duration::from_secs(300));
+        for (option, variable) in [
+            (["--sms-gateway-url", "sms.example.com"], "SMS_GATEWAY_URL"),
+            (["--otp-ttl", "0"], "OTP_TTL"),
+            (["--login-otp", "sometimes"], "LOGIN_OTP"),
+        ] {
+            let error = parse(&option).unwrap_err();
+            let first_line = error.lines().next().unwrap();
+            assert!(first_line.contains(variable), "{first_line}");
+        }
     }
 
     #[test]

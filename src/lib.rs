@@ -27,12 +27,16 @@ pub mod mail;
 pub mod migrations;
 /// Operator endpoints: health check and Prometheus metrics.
 pub mod ops;
+/// SMS one-time codes: registration and login with a code, login by phone.
+pub mod otp;
 /// The transactional outbox: messages written with the change that causes them, sent by a worker.
 pub mod outbox;
 /// Forgotten passwords: a reset link by e-mail, then a new password through it.
 pub mod password_reset;
 /// Server-side sessions for guests and customers: keys, stores, the load/save layer.
 pub mod sessions;
+/// Sending one text message: the `SmsSender` trait, its HTTP gateway adapter and the logging one.
+pub mod sms;
 /// Application start-up: router, middleware order, background tasks.
 pub mod startup;
 /// The state every request handler can reach.

@@ -56,6 +56,9 @@ pub struct Model {
     pub version: i64,
     /// When the current address was confirmed; `None`: unverified (migration m0011).
     pub email_verified_at: Option<DateTimeUtc>,
+    /// The number a code sent by SMS was entered for; verified while it equals `phone`
+    /// (migration m0014).
+    pub verified_phone: Option<PhoneNumber>,
 }
 
 /// No relations yet.

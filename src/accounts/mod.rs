@@ -24,7 +24,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use self::{consents::ConsentSource, types::NewCustomer};
 pub use self::{
     export::{ConsentsSection, ProfileSection, SessionsSection},
-    types::{Customer, Email, Gender, NewPassword, NewPasswordForm, PhoneNumber, ProfileChange},
+    types::{
+        Customer, Email, Gender, KeyView, NewPassword, NewPasswordForm, PhoneNumber, ProfileChange,
+    },
 };
 use crate::{
     db::{Reader, WriteTransaction},
@@ -334,10 +336,10 @@ pub async fn reset_password(
     Ok(true)
 }
 
-/// Logs `customer` in on `session` (login and registration): a session of somebody else is
-/// flushed first; the key rotates so a key known before login is useless after it; guest data
-/// stays. The login is recorded under the new key, from `user_agent`.
-async fn start_session(
+/// Logs `customer` in on `session` (login, registration, login by phone): a session of somebody
+/// else is flushed first; the key rotates so a key known before login is useless after it; guest
+/// data stays. The login is recorded under the new key, from `user_agent`.
+pub async fn start_session(
     state: &AppState,
     session: &Session,
     customer: &Customer,
@@ -396,6 +398,7 @@ mod tests {
             modified_date: now,
             version,
             email_verified_at: None,
+            verified_phone: None,
         })
     }
 

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::{
     consents::Consent,
     entity,
-    types::{Customer, Email, NewCustomer, ProfileChange},
+    types::{Customer, Email, NewCustomer, PhoneNumber, ProfileChange},
 };
 
 /// The customer with this id.
@@ -95,9 +95,73 @@ pub async fn insert_customer(
         modified_date: Set(now),
         version: Set(0),
         email_verified_at: Set(None),
+        verified_phone: Set(customer.verified_phone.clone()),
         ..Default::default()
     };
+    if let Some(phone) = &customer.verified_phone {
+        unverify_phone_elsewhere(db, phone, None).await?;
+    }
     row.insert(db).await.map(Customer::from)
+}
+
+/// The active customer whose phone is `phone` and verified.
+pub async fn find_by_verified_phone(
+    db: &impl ConnectionTrait,
+    phone: &PhoneNumber,
+) -> Result<Option<Customer>, sea_orm::DbErr> {
+    Ok(entity::Entity::find()
+        .filter(entity::Column::VerifiedPhone.eq(phone.clone()))
+        .filter(entity::Column::Phone.eq(phone.clone()))
+        .filter(entity::Column::IsActive.eq(true))
+        .one(db)
+        .await?
+        .map(Customer::from))
+}
+
+/// Marks `phone` verified on the customer, if it still is the customer's phone (a code sent to
+/// it was entered), and unverified on any other account (one account per verified number); the
+/// customer as it now is, `None` when nothing changed.
+pub async fn mark_phone_verified(
+    db: &impl ConnectionTrait,
+    id: i64,
+    phone: &PhoneNumber,
+    now: DateTime<Utc>,
+) -> Result<Option<Customer>, sea_orm::DbErr> {
+    unverify_phone_elsewhere(db, phone, Some(id)).await?;
+    let changes = entity::ActiveModel {
+        verified_phone: Set(Some(phone.clone())),
+        modified_date: Set(now),
+        ..Default::default()
+    };
+    let still_that_phone = Condition::all()
+        .add(entity::Column::Id.eq(id))
+        .add(entity::Column::Phone.eq(phone.clone()));
+    update_customers_where(db, still_that_phone, changes).await
+}
+
+/// Takes the verification of `phone` from every account but `except`.
+async fn unverify_phone_elsewhere(
+    db: &impl ConnectionTrait,
+    phone: &PhoneNumber,
+    except: Option<i64>,
+) -> Result<(), sea_orm::DbErr> {
+    let mut others = Condition::all().add(entity::Column::VerifiedPhone.eq(phone.clone()));
+    if let Some(id) = except {
+        others = others.add(entity::Column::Id.ne(id));
+    }
+    entity::Entity::update_many()
+        .col_expr(
+            entity::Column::VerifiedPhone,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            entity::Column::Version,
+            Expr::col(entity::Column::Version).add(1),
+        )
+        .filter(others)
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Marks the customer's address verified, if it still is `email_lower` and is not verified
@@ -227,6 +291,7 @@ pub async fn erase_personal_data(
         first_name: Set(String::new()),
         last_name: Set(String::new()),
         phone: Set(None),
+        verified_phone: Set(None),
         gender: Set(None),
         date_of_birth: Set(None),
         email_allowed: Set(false),

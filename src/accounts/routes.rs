@@ -28,6 +28,7 @@ use crate::{
         openapi::{LoggedInWrite, LoginRequired, PublicWrite},
     },
     languages::RequestLanguage,
+    otp,
     sessions::Session,
     state::AppState,
 };
@@ -36,11 +37,14 @@ use crate::{
 /// Answers a `key` and the new session in `Set-Cookie`. Unless `ACCOUNT_EMAIL_VERIFICATION` is
 /// `none`, a confirmation link is mailed; when it is `mandatory`, the account is not logged in
 /// and the answer says so in `non_field_errors` (which the storefront shows above its form).
-/// The consents given are recorded in the consent history.
+/// The consents given are recorded in the consent history. With `REGISTRATION_OTP`, a phone is
+/// required; the first submission sends a code by SMS and answers 202, and the same submission
+/// with `code` creates the account, its phone verified.
 #[utoipa::path(post, path = "/users/registration/", tag = "accounts",
     request_body = RegistrationForm,
     responses(
         (status = 201, description = "Registered and logged in, the session cookie set; or, under mandatory verification, registered and not logged in: `{\"non_field_errors\": [\"Verification e-mail sent.\"]}`", body = KeyView),
+        (status = 202, description = "`REGISTRATION_OTP`: a code was sent to the phone; submit again with `code`", body = FieldErrors),
         (status = 400, description = "Invalid fields", body = FieldErrors),
         PublicWrite,
     ))]
@@ -52,7 +56,12 @@ pub async fn register(
     Payload(form): Payload<RegistrationForm>,
 ) -> Result<Response, ApiError> {
     let now = state.clock.now();
-    let new_customer = form.parse(now.date_naive(), state.settings.phone_default_region)?;
+    let settings = &state.settings;
+    let mut new_customer = form.parse(
+        now.date_naive(),
+        settings.phone_default_region,
+        settings.registration_otp,
+    )?;
     let taken = || {
         ApiError::field(
             "email",
@@ -65,6 +74,13 @@ pub async fn register(
     {
         return Err(taken());
     }
+    new_customer.verified_phone = otp::verify_registration(
+        &state,
+        new_customer.phone.as_ref(),
+        new_customer.otp_code.as_ref(),
+        &language,
+    )
+    .await?;
     let password_hash = state.hasher.hash(new_customer.password.clone()).await?;
     let customer =
         super::create_customer(&state, &new_customer, password_hash, &language, taken).await?;
@@ -83,11 +99,13 @@ pub async fn register(
 /// Logs in with e-mail and password. Unknown e-mail and wrong password get the same answer after
 /// the same work. The session key rotates; guest data stays with the session. Under mandatory
 /// e-mail verification, an unverified account is refused (after the password checked out) and
-/// mailed a new confirmation link.
+/// mailed a new confirmation link. When `LOGIN_OTP` asks it of the account, a right password
+/// without `code` sends a code by SMS and answers 202; with the code, the login completes.
 #[utoipa::path(post, path = "/users/login/", tag = "accounts",
     request_body = LoginForm,
     responses(
         (status = 200, description = "Logged in; the session cookie is set", body = KeyView),
+        (status = 202, description = "`LOGIN_OTP` for this account: a code was sent to its phone; submit again with `code`", body = FieldErrors),
         (status = 400, description = "Invalid fields or credentials, a disabled account, or an unverified address under mandatory verification", body = FieldErrors),
         PublicWrite,
     ))]
@@ -127,6 +145,7 @@ pub async fn log_in(
         email_addresses::mail_new_confirmation_link(&state, &customer, &language).await?;
         return Err(ApiError::non_field("E-mail is not verified."));
     }
+    otp::verify_login(&state, &customer, credentials.code.as_ref(), &language).await?;
     if needs_rehash {
         let hash = state.hasher.hash(credentials.password).await?;
         let rehashed =

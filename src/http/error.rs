@@ -1,7 +1,8 @@
 //! One error type for every handler, mapped to the documented bodies: 400 field errors
 //! `{"field": ["msg"], "non_field_errors": ["msg"]}`, `{"detail": "..."}` for 401/403/404/405/409
 //! and 500, `non_field_errors` for 413/415 so that even a login form can display them, and 429
-//! with `Retry-After` in the shape the endpoint's contract gives.
+//! with `Retry-After` in the shape the endpoint's contract gives. Field errors go under another
+//! status only where a contract says so (202 "a code was sent", 406 a wrong SMS code).
 
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
@@ -111,6 +112,9 @@ impl std::fmt::Display for CsrfFailure {
 pub enum ApiError {
     /// 400 with field errors.
     Validation(FieldErrors),
+    /// Field errors under another status where a contract gives one: 202 for a form that waits
+    /// for a code sent by SMS (auth.md §4.3), 406 for a wrong code at login by phone.
+    Form(StatusCode, FieldErrors),
     /// 401: login required and there is no valid logged-in session.
     Unauthenticated,
     /// 403: the CSRF check failed.
@@ -193,6 +197,7 @@ impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
             Self::Validation(_) => StatusCode::BAD_REQUEST,
+            Self::Form(status, _) => *status,
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
             Self::Csrf(_) => StatusCode::FORBIDDEN,
             Self::NotFound | Self::InvalidPage => StatusCode::NOT_FOUND,
@@ -264,7 +269,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let body = match self {
-            Self::Validation(errors) => json!(errors),
+            Self::Validation(errors) | Self::Form(_, errors) => json!(errors),
             Self::Unauthenticated => detail("Authentication credentials were not provided."),
             Self::Csrf(failure) => detail(format!("CSRF Failed: {failure}")),
             Self::NotFound => detail("Not found."),

@@ -10,13 +10,13 @@ pub struct Model {
     /// Primary key; also the sending order.
     #[sea_orm(primary_key)]
     pub id: i64,
-    /// `mail` (`sms` later).
+    /// `mail` or `sms`.
     pub channel: String,
-    /// Where it goes: a mailbox for mails.
+    /// Where it goes: a mailbox for mails, an E.164 number for text messages.
     pub recipient: String,
-    /// Subject line.
+    /// Subject line (`""` for text messages).
     pub subject: String,
-    /// Plain-text body.
+    /// Plain-text body, or a text message's text.
     pub text_body: String,
     /// HTML body, if any.
     pub html_body: Option<String>,

@@ -1,13 +1,15 @@
-//! The transactional outbox: the one way side effects (mails now; SMS and support notices
-//! later) leave the server. An area writes the message with [`enqueue_mail`] inside the write
-//! transaction of the change that causes it, so both are committed or neither is; the worker
-//! ([`spawn_worker`]) sends what is due. No endpoints.
+//! The transactional outbox: the one way side effects (mails, text messages; support notices
+//! later) leave the server. An area writes the message with [`enqueue_mail`] or
+//! [`enqueue_sms`] inside the write transaction of the change that causes it, so both are
+//! committed or neither is; the worker ([`spawn_worker`]) hands what is due to the
+//! [`Couriers`] of its channel. No endpoints.
 //!
-//! Guarantees: a message survives an SMTP outage and a restart (it is a row until sent); one
-//! accepted by the server is marked sent at once, so it is not sent again; a worker claims a row
-//! with a lease in one statement, so two instances on one database never send the same one. A
-//! crash between the server's acceptance and the mark is the one case that sends twice, once
-//! the lease runs out: at-least-once, as every outbox short of a two-phase commit with SMTP.
+//! Guarantees: a message survives an outage of its courier (SMTP, the SMS gateway) and a restart
+//! (it is a row until sent); one accepted by the courier is marked sent at once, so it is not
+//! sent again; a worker claims a row with a lease in one statement, so two instances on one
+//! database never send the same one. A crash between the courier's acceptance and the mark is
+//! the one case that sends twice, once the lease runs out: at-least-once, as every outbox short
+//! of a two-phase commit with the courier.
 
 use std::{sync::Arc, time::Duration};
 
@@ -15,16 +17,17 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
 use sha2::{Digest, Sha256};
 
-pub use crate::mail::OutgoingMail;
-use crate::{clock::Clock, db::Database, mail::Mailer, tasks::BackgroundTasks};
+use self::types::Outgoing;
+use crate::{clock::Clock, db::Database, mail::Mailer, sms::SmsSender, tasks::BackgroundTasks};
+pub use crate::{mail::OutgoingMail, sms::OutgoingSms};
 
 mod entity;
 mod queries;
 mod types;
 
-/// How long a claimed message is a worker's alone: longer than an SMTP exchange may take
-/// (lettre gives up after 60 s), so a live worker never loses its claim mid-send, and short
-/// enough that a crashed one's messages go out again within minutes.
+/// How long a claimed message is a worker's alone: longer than an SMTP exchange (lettre gives up
+/// after 60 s) or a gateway request (15 s) may take, so a live worker never loses its claim
+/// mid-send, and short enough that a crashed one's messages go out again within minutes.
 const LEASE: Duration = Duration::from_secs(300);
 
 /// The longest wait between two attempts at one message.
@@ -43,7 +46,36 @@ pub async fn enqueue_mail(
     mail: &OutgoingMail,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    queries::insert_mail(db, mail, now).await
+    queries::insert(db, &Outgoing::Mail(mail.clone()), now).await
+}
+
+/// Writes `sms` to the outbox on `db`, due at once; as [`enqueue_mail`]. Once sent, its text
+/// (which may hold a one-time code) is blanked like a mail's body.
+pub async fn enqueue_sms(
+    db: &impl ConnectionTrait,
+    sms: &OutgoingSms,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    queries::insert(db, &Outgoing::Sms(sms.clone()), now).await
+}
+
+/// Who carries each channel's messages, chosen at start-up from the configuration.
+#[derive(Clone)]
+pub struct Couriers {
+    /// Mails.
+    pub mailer: Arc<dyn Mailer>,
+    /// Text messages.
+    pub sms: Arc<dyn SmsSender>,
+}
+
+impl Couriers {
+    /// Hands `outgoing` to the courier of its channel.
+    async fn deliver(&self, outgoing: &Outgoing) -> anyhow::Result<()> {
+        match outgoing {
+            Outgoing::Mail(mail) => self.mailer.send(mail).await,
+            Outgoing::Sms(sms) => self.sms.send(sms).await,
+        }
+    }
 }
 
 /// Like [`enqueue_mail`], unless a mail of the same `purpose` (`password_reset`, …) went to the
@@ -61,7 +93,7 @@ pub async fn enqueue_mail_at_most_every(
     if !pass_throttle(db, purpose, &address, now, period).await? {
         return Ok(false);
     }
-    queries::insert_mail(db, mail, now).await?;
+    enqueue_mail(db, mail, now).await?;
     Ok(true)
 }
 
@@ -94,15 +126,15 @@ const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
 pub fn spawn_worker(
     tasks: &BackgroundTasks,
     db: Database,
-    mailer: Arc<dyn Mailer>,
+    couriers: Couriers,
     clock: Clock,
     interval: Duration,
 ) {
     let (purge_db, purge_clock) = (db.clone(), clock.clone());
     tasks.every("outbox", interval, move || {
-        let (db, mailer, clock) = (db.clone(), mailer.clone(), clock.clone());
+        let (db, couriers, clock) = (db.clone(), couriers.clone(), clock.clone());
         async move {
-            if let Err(error) = send_due(&db, mailer.as_ref(), &clock).await {
+            if let Err(error) = send_due(&db, &couriers, &clock).await {
                 tracing::warn!(error = ?error, "the outbox could not be read");
             }
         }
@@ -129,15 +161,15 @@ async fn purge(db: &Database, now: DateTime<Utc>) -> Result<u64, DbErr> {
 }
 
 /// Sends the messages due now, one at a time, up to [`BATCH`].
-async fn send_due(db: &Database, mailer: &dyn Mailer, clock: &Clock) -> Result<(), DbErr> {
+async fn send_due(db: &Database, couriers: &Couriers, clock: &Clock) -> Result<(), DbErr> {
     for _ in 0..BATCH {
         let now = clock.now();
         let Some(message) = queries::claim_next(&db.write_one(), now, now + LEASE).await? else {
             return Ok(());
         };
-        let sent = match &message.mail {
-            Ok(mail) => mailer
-                .send(mail)
+        let sent = match &message.content {
+            Ok(outgoing) => couriers
+                .deliver(outgoing)
                 .await
                 .map_err(|error| format!("{error:#}")),
             Err(unreadable) => Err(unreadable.clone()),

@@ -10,22 +10,37 @@ use sea_orm::{
 
 use super::{
     entity::{self, Column, Entity, throttle},
-    types::{Channel, Message},
+    types::{Channel, Message, Outgoing},
 };
-use crate::mail::OutgoingMail;
+use crate::{mail::OutgoingMail, sms::OutgoingSms};
 
-/// Writes `mail` to the outbox, due at once.
-pub async fn insert_mail(
+/// Writes `outgoing` to the outbox, due at once.
+pub async fn insert(
     db: &impl ConnectionTrait,
-    mail: &OutgoingMail,
+    outgoing: &Outgoing,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    // A text message has no subject and one body, kept where a mail keeps its text.
+    let (recipient, subject, text_body, html_body) = match outgoing {
+        Outgoing::Mail(mail) => (
+            mail.to.to_string(),
+            mail.subject.clone(),
+            mail.text.clone(),
+            mail.html.clone(),
+        ),
+        Outgoing::Sms(sms) => (
+            sms.to.e164().to_owned(),
+            String::new(),
+            sms.text.clone(),
+            None,
+        ),
+    };
     let row = entity::ActiveModel {
-        channel: Set(Channel::Mail.as_str().to_owned()),
-        recipient: Set(mail.to.to_string()),
-        subject: Set(mail.subject.clone()),
-        text_body: Set(mail.text.clone()),
-        html_body: Set(mail.html.clone()),
+        channel: Set(outgoing.channel().as_str().to_owned()),
+        recipient: Set(recipient),
+        subject: Set(subject),
+        text_body: Set(text_body),
+        html_body: Set(html_body),
         created_at: Set(now),
         attempts: Set(0),
         next_attempt_at: Set(now),
@@ -99,7 +114,7 @@ pub async fn claim_next(
         .select_only()
         .column(Column::Id)
         // Only what this worker can send: a later version's channels wait for their worker.
-        .filter(Column::Channel.eq(Channel::Mail.as_str()))
+        .filter(Column::Channel.is_in(Channel::ALL.map(Channel::as_str)))
         .filter(Column::SentAt.is_null())
         .filter(Column::NextAttemptAt.lte(now))
         .filter(unclaimed(now))
@@ -163,23 +178,35 @@ pub async fn mark_failed(
 
 impl From<entity::Model> for Message {
     fn from(row: entity::Model) -> Self {
-        let mail = if row.channel == Channel::Mail.as_str() {
-            row.recipient
+        let content = match Channel::parse(&row.channel) {
+            Some(Channel::Mail) => row
+                .recipient
                 .parse()
-                .map(|to| OutgoingMail {
-                    to,
-                    subject: row.subject,
-                    text: row.text_body,
-                    html: row.html_body,
+                .map(|to| {
+                    Outgoing::Mail(OutgoingMail {
+                        to,
+                        subject: row.subject,
+                        text: row.text_body,
+                        html: row.html_body,
+                    })
                 })
-                .map_err(|_| "the recipient is not a mailbox".to_owned())
-        } else {
-            Err(format!("unknown channel `{}`", row.channel))
+                .map_err(|_| "the recipient is not a mailbox".to_owned()),
+            Some(Channel::Sms) => row
+                .recipient
+                .parse()
+                .map(|to| {
+                    Outgoing::Sms(OutgoingSms {
+                        to,
+                        text: row.text_body,
+                    })
+                })
+                .map_err(|_| "the recipient is not a phone number".to_owned()),
+            None => Err(format!("unknown channel `{}`", row.channel)),
         };
         Self {
             id: row.id,
             attempts: row.attempts,
-            mail,
+            content,
         }
     }
 }

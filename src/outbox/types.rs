@@ -1,19 +1,52 @@
-//! What the outbox holds: the channel a message leaves by, and a claimed message.
+//! What the outbox holds: the channel a message leaves by, what it carries, and a claimed
+//! message.
 
-use crate::mail::OutgoingMail;
+use crate::{mail::OutgoingMail, sms::OutgoingSms};
 
 /// How a message leaves. Stored as its name in the `channel` column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Channel {
     /// An e-mail, through the [`crate::mail::Mailer`].
     Mail,
+    /// A text message, through the [`crate::sms::SmsSender`].
+    Sms,
 }
 
 impl Channel {
+    /// Every channel this version sends.
+    pub const ALL: [Self; 2] = [Self::Mail, Self::Sms];
+
     /// The column's value.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Mail => "mail",
+            Self::Sms => "sms",
+        }
+    }
+
+    /// The channel named `stored`, if this version knows it.
+    pub fn parse(stored: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|channel| channel.as_str() == stored)
+    }
+}
+
+/// A message to send, by its channel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outgoing {
+    /// An e-mail.
+    Mail(OutgoingMail),
+    /// A text message.
+    Sms(OutgoingSms),
+}
+
+impl Outgoing {
+    /// The channel it leaves by.
+    pub fn channel(&self) -> Channel {
+        match self {
+            Self::Mail(_) => Channel::Mail,
+            Self::Sms(_) => Channel::Sms,
         }
     }
 }
@@ -27,5 +60,5 @@ pub struct Message {
     pub attempts: i32,
     /// What to send, or why the row cannot be read back as a message (an unknown channel,
     /// a recipient that no longer parses), which is a failure of its own.
-    pub mail: Result<OutgoingMail, String>,
+    pub content: Result<Outgoing, String>,
 }

@@ -25,8 +25,11 @@ use crate::{
     http::{ApiError, BodyLimits, csrf, openapi::ApiDoc, paths},
     languages,
     mail::{LogMailer, MailTemplates, Mailer, SmtpMailer},
-    ops, outbox, password_reset,
+    ops, otp,
+    outbox::{self, Couriers},
+    password_reset,
     sessions::{self, SessionManager},
+    sms::{HttpSmsSender, LogSmsSender, SmsSender},
     state::{AppState, Services},
     tasks::BackgroundTasks,
 };
@@ -73,7 +76,10 @@ pub struct Application {
 impl Application {
     /// Connects to the database (migrating it), opens the session store and binds the listener.
     pub async fn build(config: Config, clock: Clock) -> anyhow::Result<Self> {
-        let mailer = mailer(&config)?;
+        let couriers = Couriers {
+            mailer: mailer(&config)?,
+            sms: sms_sender(&config)?,
+        };
         let settings = Settings::new(&config)?;
         let mail = MailTemplates::load(
             config.mail_templates_dir.as_deref(),
@@ -119,7 +125,7 @@ impl Application {
         outbox::spawn_worker(
             &tasks,
             state.db.clone(),
-            mailer,
+            couriers,
             state.clock.clone(),
             OUTBOX_POLL_INTERVAL,
         );
@@ -210,12 +216,28 @@ fn mailer(config: &Config) -> anyhow::Result<Arc<dyn Mailer>> {
     Ok(Arc::new(SmtpMailer::new(url, config.mail_from.clone())?))
 }
 
+/// The SMS sender the configuration asks for: the gateway with `SMS_GATEWAY_URL`, else the log.
+fn sms_sender(config: &Config) -> anyhow::Result<Arc<dyn SmsSender>> {
+    let Some(url) = &config.sms_gateway_url else {
+        tracing::warn!(
+            "SMS_GATEWAY_URL is not set: text messages, one-time codes included, are written \
+             to the log, not sent"
+        );
+        return Ok(Arc::new(LogSmsSender));
+    };
+    let Some(token) = &config.sms_gateway_token else {
+        anyhow::bail!("SMS_GATEWAY_TOKEN is required when SMS_GATEWAY_URL is set");
+    };
+    Ok(Arc::new(HttpSmsSender::new(url.clone(), token.clone())?))
+}
+
 /// Every area's routes, the documentation, and the middleware stack.
 pub fn router(state: AppState) -> Router {
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(csrf::router())
         .merge(accounts::router())
         .merge(password_reset::router())
+        .merge(otp::router())
         .merge(email_addresses::router())
         .merge(geo::router())
         .merge(addresses::router())

@@ -20,6 +20,7 @@ mod login;
 mod logout;
 mod openapi;
 mod operations;
+mod otp;
 mod outbox;
 mod password_change;
 mod password_reset;

@@ -52,6 +52,8 @@ pub struct Customer {
     pub modified_date: DateTime<Utc>,
     /// When the current address was confirmed; `None` while it is not.
     pub email_verified_at: Option<DateTime<Utc>>,
+    /// The number a code sent by SMS was entered for (see [`Customer::verified_phone`]).
+    verified_phone: Option<PhoneNumber>,
     pub(in crate::accounts) password_hash: String,
     version: i64,
     /// Derived once per load: read on every authenticated request.
@@ -85,6 +87,7 @@ impl From<entity::Model> for Customer {
             last_login: row.last_login,
             modified_date: row.modified_date,
             email_verified_at: row.email_verified_at,
+            verified_phone: row.verified_phone,
             session_auth_hash: session_auth_hash(&row.password),
             hashed_email,
             current_user_json: std::sync::OnceLock::new(),
@@ -117,6 +120,14 @@ impl Customer {
     /// Whether the customer confirmed the current address (a link mailed to it was opened).
     pub fn is_email_verified(&self) -> bool {
         self.email_verified_at.is_some()
+    }
+
+    /// The customer's phone, if a code sent to it by SMS was entered (at registration or
+    /// login): a number typed into the profile since is not verified.
+    pub fn verified_phone(&self) -> Option<&PhoneNumber> {
+        self.phone
+            .as_ref()
+            .filter(|phone| self.verified_phone.as_ref() == Some(*phone))
     }
 
     /// Lowercase hex SHA-256 of the trimmed, lower-cased e-mail (for analytics).

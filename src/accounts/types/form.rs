@@ -6,7 +6,10 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::{Email, REQUIRED, too_long};
-use crate::http::{FieldErrors, lenient};
+use crate::{
+    http::{FieldErrors, lenient},
+    otp::OtpCode,
+};
 
 const NAME_MAX_CHARS: usize = 150;
 // Argon2 accepts any length, but megabyte passwords are only good for wasting our CPU.
@@ -66,6 +69,10 @@ pub struct LoginForm {
     #[serde(default, deserialize_with = "lenient::string")]
     #[schema(example = "S3cret!pass")]
     pub password: Option<String>,
+    /// The code sent by SMS, in the second step of a login with SMS verification.
+    #[serde(default, deserialize_with = "lenient::string")]
+    #[schema(example = "123456")]
+    pub code: Option<String>,
 }
 
 /// Parsed login credentials.
@@ -74,6 +81,8 @@ pub struct Credentials {
     pub email: Email,
     /// The password as typed.
     pub password: SecretString,
+    /// The code sent by SMS, if given.
+    pub code: Option<OtpCode>,
 }
 
 impl LoginForm {
@@ -86,9 +95,11 @@ impl LoginForm {
         );
         let password = errors.check("password", parse_password(self.password));
         match (email, password) {
-            (Some(email), Some(password)) if errors.is_empty() => {
-                Ok(Credentials { email, password })
-            }
+            (Some(email), Some(password)) if errors.is_empty() => Ok(Credentials {
+                email,
+                password,
+                code: OtpCode::parse(self.code.as_deref()),
+            }),
             _ => Err(crate::http::ApiError::Validation(errors)),
         }
     }

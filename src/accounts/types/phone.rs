@@ -54,6 +54,20 @@ impl PhoneNumber {
     }
 }
 
+/// A number as stored or enqueued (E.164), read back.
+impl std::str::FromStr for PhoneNumber {
+    type Err = String;
+
+    fn from_str(e164: &str) -> Result<Self, String> {
+        match phonenumber::parse(None, e164) {
+            Ok(number) if e164.starts_with('+') && phonenumber::is_valid(&number) => {
+                Ok(Self(number.format().mode(Mode::E164).to_string()))
+            }
+            _ => Err(INVALID.to_owned()),
+        }
+    }
+}
+
 /// The digits (and a leading `+`) of what the customer typed, or `None` when it holds anything
 /// but digits and the usual separators. The metadata's parser also reads letters (as on a keypad)
 /// and extensions, which are typing mistakes in a shop's form and which E.164 cannot hold; and it
@@ -138,6 +152,14 @@ mod tests {
         ] {
             assert_eq!(e164(bad, Id::TR), Err(INVALID.to_owned()), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_e164_number_reads_back_and_nothing_else_does() {
+        let phone = PhoneNumber::parse("0532 123 45 67", Id::TR).unwrap();
+
+        assert_eq!(phone.e164().parse::<PhoneNumber>(), Ok(phone));
+        assert!("05321234567".parse::<PhoneNumber>().is_err());
     }
 
     #[test]

@@ -7,10 +7,11 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use super::{Email, Gender, PhoneNumber, form};
+use super::{Email, Gender, PhoneNumber, REQUIRED, form};
 use crate::{
     accounts::passwords::{UserAttribute, validate_password},
     http::{ApiError, FieldErrors, lenient},
+    otp::OtpCode,
 };
 
 /// The registration form (all values may arrive as strings).
@@ -62,6 +63,10 @@ pub struct RegistrationForm {
     /// Personal-data consent; kept in `attributes.kvkk_confirm`.
     #[serde(default, deserialize_with = "lenient::boolean")]
     pub kvkk_confirm: Option<bool>,
+    /// The code sent by SMS, in the second step of a registration with `REGISTRATION_OTP`.
+    #[serde(default, deserialize_with = "lenient::string")]
+    #[schema(example = "123456")]
+    pub code: Option<String>,
 }
 
 /// A registration that passed every check except the password validators and uniqueness.
@@ -90,12 +95,22 @@ pub struct NewCustomer {
     pub whatsapp_allowed: Option<bool>,
     /// Free-form attributes.
     pub attributes: Map<String, Value>,
+    /// The SMS code of a registration's second step (auth.md §4.3), if sent.
+    pub otp_code: Option<OtpCode>,
+    /// `phone`, once a code sent to it was entered.
+    pub verified_phone: Option<PhoneNumber>,
 }
 
 impl RegistrationForm {
     /// Parses the form, collecting every field error (password rules included).
-    /// Phone numbers without a country code are read as numbers of `phone_region`.
-    pub fn parse(self, today: NaiveDate, phone_region: Id) -> Result<NewCustomer, ApiError> {
+    /// Phone numbers without a country code are read as numbers of `phone_region`; a phone is
+    /// required when `phone_required` (registration with SMS verification).
+    pub fn parse(
+        self,
+        today: NaiveDate,
+        phone_region: Id,
+        phone_required: bool,
+    ) -> Result<NewCustomer, ApiError> {
         let mut errors = FieldErrors::default();
         let email = errors.check("email", Email::parse(&self.email.unwrap_or_default()));
         let (password_field, raw_password) =
@@ -104,6 +119,10 @@ impl RegistrationForm {
         let first_name = errors.check("first_name", form::parse_name(self.first_name));
         let last_name = errors.check("last_name", form::parse_name(self.last_name));
         let phone = match self.phone.as_deref().map(str::trim) {
+            None | Some("") if phone_required => {
+                errors.add("phone", REQUIRED);
+                None
+            }
             None | Some("") => Some(None),
             Some(raw) => errors.check("phone", PhoneNumber::parse(raw, phone_region).map(Some)),
         };
@@ -141,6 +160,8 @@ impl RegistrationForm {
             call_allowed: self.call_allowed,
             whatsapp_allowed: self.whatsapp_allowed,
             attributes,
+            otp_code: OtpCode::parse(self.code.as_deref()),
+            verified_phone: None,
         })
     }
 }

@@ -153,3 +153,9 @@ impl KeyView {
         }
     }
 }
+
+impl Default for KeyView {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -2,6 +2,7 @@
 
 mod database;
 mod request;
+pub mod sms;
 pub mod smtp;
 
 use std::sync::Arc;
