@@ -61,7 +61,8 @@ pub async fn list_transactions(
         .filter(Column::UserId.eq(user_id))
         .order_by_desc(Column::CreatedDate)
         .order_by_desc(Column::Id)
-        .offset(window.offset)
+        // SQLite allows no OFFSET without a LIMIT; the whole list (no limit) starts at 0.
+        .offset((window.offset > 0).then_some(window.offset))
         .limit(window.limit)
         .all(db)
         .await?;
