@@ -11,10 +11,17 @@ use super::{
     CardFreePayload,
     types::{GatewayToken, InternalCardForm, SavedCardView},
 };
+use utoipa_axum::{router::OpenApiRouter, routes};
+
 use crate::{
     http::{ApiError, ErrorDetail, FieldErrors},
     state::AppState,
 };
+
+/// The internal API's routes of this area.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(put_saved_card, delete_saved_card))
+}
 
 /// The customer's e-mail and the card's token named by the path. An unreadable path is a 404
 /// like an unknown one; a malformed token (a card number, say) is a 400 on `token`.

@@ -14,7 +14,7 @@ mod cipher;
 mod entity;
 mod export;
 mod gateway;
-mod internal;
+pub mod internal;
 mod queries;
 mod routes;
 mod types;
@@ -60,14 +60,6 @@ pub fn router() -> OpenApiRouter<AppState> {
             routes::delete_saved_card
         ))
         .routes(routes!(routes::list_stored_cards))
-}
-
-/// The internal API's routes of this area.
-pub fn internal_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(
-        internal::put_saved_card,
-        internal::delete_saved_card
-    ))
 }
 
 /// A request body with no card number, expiry or CVV in any field, parsed into `T`.

@@ -8,10 +8,17 @@ use axum::{
 };
 
 use super::types::{LoyaltyTransactionForm, TransactionView};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
 use crate::{
     http::{ApiError, ErrorDetail, FieldErrors, Payload},
     state::AppState,
 };
+
+/// The internal API's routes of this area.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(record_transaction))
+}
 
 /// Records a loyalty transaction of the customer. Idempotent by `id`: the same call again
 /// answers 200 and adds nothing.

@@ -8,7 +8,7 @@
 
 mod entity;
 mod export;
-mod internal;
+pub mod internal;
 mod queries;
 mod routes;
 mod types;
@@ -27,11 +27,6 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(routes::get_balance))
         .routes(routes!(routes::list_transactions))
-}
-
-/// The internal API's routes of this area.
-pub fn internal_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(internal::record_transaction))
 }
 
 /// Records `transaction` for the customer at `email`; whether it is new. The same caller's id

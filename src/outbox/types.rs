@@ -17,7 +17,8 @@ impl Channel {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Mail => "mail",
-            Self::GatewayTokenDeletion => "gateway_token_deletion",
+            // The column holds 16 characters (m0008).
+            Self::GatewayTokenDeletion => "gateway_token",
         }
     }
 }

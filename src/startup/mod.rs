@@ -251,8 +251,8 @@ fn mailer(config: &Config) -> anyhow::Result<Arc<dyn Mailer>> {
 pub fn router(state: AppState) -> Router {
     // The internal API: its own bearer token, no CSRF check and no session (see below).
     let (internal_api, internal_openapi) = OpenApiRouter::new()
-        .merge(cards::internal_router())
-        .merge(loyalty::internal_router())
+        .merge(cards::internal::router())
+        .merge(loyalty::internal::router())
         .split_for_parts();
     let (api, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(csrf::router())
