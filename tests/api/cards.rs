@@ -397,11 +397,14 @@ async fn refused_card_data_is_neither_stored_nor_logged() {
     assert!(!log.contains(TOKEN), "{log}");
 }
 
+/// A token deletion the gateway received: the token and the `Authorization` header.
+type Deletion = (String, Option<String>);
+
 /// A payment gateway on 127.0.0.1: records each `DELETE /tokens/{token}` with its
 /// `Authorization`, answering 204 while up and 503 while down.
 #[derive(Clone, Default)]
 struct Gateway {
-    deleted: Arc<Mutex<Vec<(String, Option<String>)>>>,
+    deleted: Arc<Mutex<Vec<Deletion>>>,
     is_down: Arc<AtomicBool>,
 }
 
@@ -432,7 +435,7 @@ impl Gateway {
     }
 
     /// Waits until `count` deletions arrived (at most 10 s); them.
-    async fn wait_for(&self, count: usize) -> Vec<(String, Option<String>)> {
+    async fn wait_for(&self, count: usize) -> Vec<Deletion> {
         for _ in 0..200 {
             let deleted = self.deleted.lock().unwrap().clone();
             if deleted.len() >= count {
