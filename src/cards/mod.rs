@@ -125,33 +125,34 @@ async fn save_card(
     let owner = customer_by_email(state, email).await?;
     let now = state.clock.now();
     let transaction = state.db.write().await?;
-    let saved = match queries::find_by_token_hash(&transaction, &token.lookup_hash()).await? {
-        Some(existing) if existing.user_id != owner.id => {
-            return Err(ApiError::Conflict(
-                "This token belongs to another customer's card.".to_owned(),
-            ));
-        }
-        Some(existing) => (
-            queries::update_card(&transaction, existing.id, card, now).await?,
-            false,
-        ),
-        None => {
-            let sealed = state.card_tokens.seal(token)?;
-            let inserted = queries::insert_card(
-                &transaction,
-                owner.id,
-                card,
-                token.lookup_hash(),
-                sealed,
-                now,
-            )
-            .await?;
-            (inserted, true)
-        }
-    };
+    let (saved, is_new) =
+        match queries::find_by_token_hash(&transaction, &token.lookup_hash()).await? {
+            Some(existing) if existing.user_id != owner.id => {
+                return Err(ApiError::Conflict(
+                    "This token belongs to another customer's card.".to_owned(),
+                ));
+            }
+            Some(existing) => (
+                queries::update_card(&transaction, existing.id, card, now).await?,
+                false,
+            ),
+            None => {
+                let sealed = state.card_tokens.seal(token)?;
+                let inserted = queries::insert_card(
+                    &transaction,
+                    owner.id,
+                    card,
+                    token.lookup_hash(),
+                    sealed,
+                    now,
+                )
+                .await?;
+                (inserted, true)
+            }
+        };
     transaction.commit().await?;
-    tracing::info!(customer = owner.id, card = saved.0.id, "saved a card");
-    Ok(saved)
+    tracing::info!(customer = owner.id, card = saved.id, is_new, "saved a card");
+    Ok((saved, is_new))
 }
 
 /// Deletes the card `token` of the customer at `email`, as the payment side asks (the token is

@@ -79,7 +79,9 @@ impl Application {
     pub async fn build(config: Config, clock: Clock) -> anyhow::Result<Self> {
         let mailer = mailer(&config)?;
         let settings = Settings::new(&config)?;
-        let card_tokens = card_token_cipher(&config)?;
+        let internal_token =
+            internal::InternalToken::new(config.storefront_internal_token.as_ref());
+        let card_tokens = card_token_cipher(&config, &internal_token)?;
         let gateway = payment_gateway(&config)?;
         let mail = MailTemplates::load(
             config.mail_templates_dir.as_deref(),
@@ -111,7 +113,7 @@ impl Application {
             geo: geo::GeoCache::new(),
             exports: export_sections()?,
             card_tokens: card_tokens.clone(),
-            internal_token: internal::InternalToken::new(config.storefront_internal_token.as_ref()),
+            internal_token,
         });
         let listener = TcpListener::bind(config.storefront_bind)
             .await
@@ -212,10 +214,11 @@ fn export_sections() -> anyhow::Result<ExportSections> {
 /// The cipher of saved cards' tokens. Cards can arrive once the internal API is on or a payment
 /// gateway is configured, and then `CARD_TOKEN_KEY` is required: a token must never be stored
 /// in the clear.
-fn card_token_cipher(config: &Config) -> anyhow::Result<TokenCipher> {
-    let cards_enabled = internal::InternalToken::new(config.storefront_internal_token.as_ref())
-        .is_set()
-        || config.payment_gateway_url.is_some();
+fn card_token_cipher(
+    config: &Config,
+    internal_token: &internal::InternalToken,
+) -> anyhow::Result<TokenCipher> {
+    let cards_enabled = internal_token.is_set() || config.payment_gateway_url.is_some();
     if cards_enabled && config.card_token_key.is_none() {
         anyhow::bail!(
             "CARD_TOKEN_KEY is required when STOREFRONT_INTERNAL_TOKEN or PAYMENT_GATEWAY_URL is set"
