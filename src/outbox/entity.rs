@@ -10,13 +10,13 @@ pub struct Model {
     /// Primary key; also the sending order.
     #[sea_orm(primary_key)]
     pub id: i64,
-    /// `mail` (`sms` later).
+    /// `mail` or `gateway_token` (`sms` later).
     pub channel: String,
     /// Where it goes: a mailbox for mails.
     pub recipient: String,
     /// Subject line.
     pub subject: String,
-    /// Plain-text body.
+    /// Plain-text body; for a gateway token deletion, the token sealed as the card held it.
     pub text_body: String,
     /// HTML body, if any.
     pub html_body: Option<String>,

@@ -1,5 +1,6 @@
 //! The transactional outbox: the one way side effects (mails, saved cards' token deletions at
-//! the payment gateway; SMS and support notices later) leave the server. An area writes the message with [`enqueue_mail`] inside the write
+//! the payment gateway; SMS and support notices later) leave the server. An area writes the
+//! message with [`enqueue_mail`] (or [`enqueue_gateway_token_deletion`]) inside the write
 //! transaction of the change that causes it, so both are committed or neither is; the worker
 //! ([`spawn_worker`]) sends what is due. No endpoints.
 //!
