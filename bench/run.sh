@@ -18,6 +18,10 @@
 #   address_list       GET /address/ as user0@example.com, who has exactly 20 addresses (session cookie)
 #   address_detailed   GET /address/detailed/, same user
 #   city_lookup        GET /address/city/?country=<Türkiye's pk>, no cookie (81 cities)
+#   saved_cards_list   GET /users/saved-cards/ as the same user, who has exactly 5 saved cards (each
+#                      token decrypted for the answer)
+#   loyalty_balance    GET /account/loyalty-account-balance/, same user, 50 loyalty transactions summed
+# Cards and transactions arrive through the internal API (bearer token) during the set-up.
 # The address user's places come from samples/geo-sample.csv, imported into the fresh bench DB
 # (`storefront geo import`) before storefront starts.
 #
@@ -39,7 +43,7 @@
 #   SCENARIOS                   subset of both lists, e.g. "login address_list". perfcompare runs the
 #                               names of its own; a list naming none of them runs no perfcompare (and no
 #                               django/limit). A list naming no address scenario leaves them to
-#                               BENCH_ADDRESSES (all three by default).
+#                               BENCH_ADDRESSES (all five by default).
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -62,10 +66,15 @@ DJANGO_EMAIL_FMT='bench%d@example.com' DJANGO_PASSWORD='BenchPassw0rd!'   # seed
 
 # perfcompare.sh's scenarios (its header; the list is fixed there), and the storefront-only ones run here.
 PC_SCENARIOS_ALL='csrf_token current_user login registration profile_patch'
-ADDR_SCENARIOS_ALL='address_list address_detailed city_lookup'
+ADDR_SCENARIOS_ALL='address_list address_detailed city_lookup saved_cards_list loyalty_balance'
 ADDR_COUNT=20                 # addresses of the address user: the book size the issue asks for
 ADDR_EMAIL=user0@example.com  # a seeded user (perfcompare's current_user/profile_patch log in as it too)
 GEO_SAMPLE=$ROOT/samples/geo-sample.csv   # the only source of townships: ISO data stops at cities
+CARD_COUNT=5                  # saved cards of the address user
+LOYALTY_COUNT=50              # loyalty transactions of the address user, 2.50 each
+LOYALTY_BALANCE=125.0         # their sum, as the balance answers it
+INTERNAL_TOKEN=bench-internal-token                          # STOREFRONT_INTERNAL_TOKEN of the bench
+CARD_TOKEN_KEY=MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=  # a 32-byte CARD_TOKEN_KEY
 
 # storefront rps as % of limit rps: the targets of the performance issue. Idle RSS target in MB.
 # profile_patch writes to disk and the in-memory ceiling does not, so its target is against the
@@ -317,6 +326,7 @@ start_storefront() {
   fi
   log "storefront log level: ${SF_LOG:-the default}"
   env -u STOREFRONT_LOG -u STOREFRONT_ACCESS_LOG DATABASE_URL="sqlite://$db?mode=rwc" STOREFRONT_BIND=$SF_ADDR \
+    STOREFRONT_INTERNAL_TOKEN=$INTERNAL_TOKEN CARD_TOKEN_KEY=$CARD_TOKEN_KEY \
     ${SF_LOG:+STOREFRONT_LOG=$SF_LOG} "$SF_BIN" > "$slog" 2>&1 &
   SF_PID=$!
   for _ in $(seq 1 300); do   # 60 s: migrations on a fresh DB run at start-up
@@ -446,12 +456,34 @@ setup_addresses() {
   [ "$n" = "$ADDR_COUNT" ] || die "storefront: GET /address/ as $ADDR_EMAIL lists $n addresses, expected $ADDR_COUNT"
 }
 
+# setup_cards_and_loyalty: the payment and order side give ADDR_EMAIL exactly CARD_COUNT saved cards
+# and LOYALTY_COUNT loyalty transactions through the internal API; each must answer 201.
+setup_cards_and_loyalty() {
+  local body=$WORK/internal-answer.json code i
+  log "card and loyalty scenarios: $ADDR_EMAIL gets $CARD_COUNT cards and $LOYALTY_COUNT transactions (internal API)"
+  for i in $(seq 1 "$CARD_COUNT"); do
+    code=$(curl -sS -m 30 -o "$body" -w '%{http_code}' -X PUT -H "Authorization: Bearer $INTERNAL_TOKEN" \
+      -H 'Content-Type: application/json' --data "{\"last_four\":\"424$i\",\"name\":\"Card $i\",\"pos\":1}" \
+      "http://$SF_ADDR/internal/customers/$ADDR_EMAIL/saved-cards/bench-token-$i/") || code=000
+    [ "$code" = 201 ] || die "storefront: PUT saved card #$i answered $code: $(head -c 300 "$body")"
+  done
+  for i in $(seq 1 "$LOYALTY_COUNT"); do
+    code=$(curl -sS -m 30 -o "$body" -w '%{http_code}' -X POST -H "Authorization: Bearer $INTERNAL_TOKEN" \
+      -H 'Content-Type: application/json' \
+      --data "{\"id\":\"bench-$i\",\"amount\":\"2.50\",\"currency\":\"try\",\"created_date\":\"2024-03-02T09:15:00Z\"}" \
+      "http://$SF_ADDR/internal/customers/$ADDR_EMAIL/loyalty/") || code=000
+    [ "$code" = 201 ] || die "storefront: POST loyalty transaction #$i answered $code: $(head -c 300 "$body")"
+  done
+}
+
 # address_request SCENARIO: sets PATH_ and ADDR_COOKIE (what get.lua sends as Cookie) of a scenario.
 address_request() {
   case $1 in
     address_list) PATH_=/address/ ADDR_COOKIE="osessionid=$ADDR_SESSION" ;;
     address_detailed) PATH_=/address/detailed/ ADDR_COOKIE="osessionid=$ADDR_SESSION" ;;
     city_lookup) PATH_="/address/city/?country=$TR_PK" ADDR_COOKIE="" ;;
+    saved_cards_list) PATH_=/users/saved-cards/ ADDR_COOKIE="osessionid=$ADDR_SESSION" ;;
+    loyalty_balance) PATH_=/account/loyalty-account-balance/ ADDR_COOKIE="osessionid=$ADDR_SESSION" ;;
     *) die "unknown address scenario $1" ;;
   esac
 }
@@ -550,9 +582,14 @@ run_addresses() {
     address_request "$sc"
     body=$OUT/raw/$sc-body.json
     sf_get "$PATH_" "$ADDR_COOKIE" "$body"
-    n=$(json_count < "$body")
+    case $sc in
+      loyalty_balance) n=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["balance"])' < "$body") ;;
+      *) n=$(json_count < "$body") ;;
+    esac
     case $sc in
       address_list|address_detailed) [ "$n" = "$ADDR_COUNT" ] || die "GET $PATH_ lists $n addresses, expected $ADDR_COUNT" ;;
+      saved_cards_list) [ "$n" = "$CARD_COUNT" ] || die "GET $PATH_ lists $n cards, expected $CARD_COUNT" ;;
+      loyalty_balance) [ "$n" = "$LOYALTY_BALANCE" ] || die "GET $PATH_ answers $n, expected $LOYALTY_BALANCE" ;;
     esac
     notes+="
     $sc: count $n, $(wc -c < "$body") bytes"
@@ -586,7 +623,7 @@ if [ "$BENCH_SKIP_STOREFRONT" != 1 ]; then
   SERVERS+=("storefront=http://$SF_ADDR@$SF_PID")   # @PID: RSS/CPU of exactly the process we started
   # After the idle RSS, so that figure stays comparable with runs without the address scenarios;
   # before perfcompare, so a failing setup stops the run before minutes of measuring.
-  [ "$RUN_ADDR" = 0 ] || setup_addresses
+  [ "$RUN_ADDR" = 0 ] || { setup_addresses; setup_cards_and_loyalty; }
 fi
 
 # ---- benchmark ------------------------------------------------------------------------------

@@ -26,9 +26,11 @@ pub use self::{
     export::{ConsentsSection, ProfileSection, SessionsSection},
     types::{
         Customer, Email, Gender, KeyView, NewPassword, NewPasswordForm, PhoneNumber, ProfileChange,
+        wire_time,
     },
 };
 use crate::{
+    akifast,
     db::{Reader, WriteTransaction},
     email_addresses,
     http::ApiError,
@@ -239,6 +241,8 @@ async fn create_customer(
         now,
     )
     .await?;
+    // Consents given in Akifast's checkout by a guest with this address wait for the account.
+    let customer = akifast::apply_at_registration(&transaction, customer, now).await?;
     if state.settings.email_verification.mails_a_link() {
         email_addresses::mail_confirmation_link(state, &transaction, &customer, language).await?;
     }

@@ -10,13 +10,13 @@ pub struct Model {
     /// Primary key; also the sending order.
     #[sea_orm(primary_key)]
     pub id: i64,
-    /// `mail` or `sms`.
+    /// `mail`, `sms` or `gateway_token`.
     pub channel: String,
     /// Where it goes: a mailbox for mails, an E.164 number for text messages.
     pub recipient: String,
     /// Subject line (`""` for text messages).
     pub subject: String,
-    /// Plain-text body, or a text message's text.
+    /// Plain-text body, a text message's text, or the sealed token of a gateway deletion.
     pub text_body: String,
     /// HTML body, if any.
     pub html_body: Option<String>,

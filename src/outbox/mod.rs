@@ -1,6 +1,6 @@
-//! The transactional outbox: the one way side effects (mails, text messages; support notices
-//! later) leave the server. An area writes the message with [`enqueue_mail`] or
-//! [`enqueue_sms`] inside the write transaction of the change that causes it, so both are
+//! The transactional outbox: the one way side effects (mails, text messages, saved cards' token
+//! deletions at the payment gateway; support notices later) leave the server. An area writes
+//! the message with [`enqueue_mail`], [`enqueue_sms`] or [`enqueue_gateway_token_deletion`] inside the write transaction of the change that causes it, so both are
 //! committed or neither is; the worker ([`spawn_worker`]) hands what is due to the
 //! [`Couriers`] of its channel. No endpoints.
 //!
@@ -18,7 +18,10 @@ use sea_orm::{ConnectionTrait, DbErr};
 use sha2::{Digest, Sha256};
 
 use self::types::Outgoing;
-use crate::{clock::Clock, db::Database, mail::Mailer, sms::SmsSender, tasks::BackgroundTasks};
+use crate::{
+    cards::GatewayTokenDeletions, clock::Clock, db::Database, mail::Mailer, sms::SmsSender,
+    tasks::BackgroundTasks,
+};
 pub use crate::{mail::OutgoingMail, sms::OutgoingSms};
 
 mod entity;
@@ -59,6 +62,16 @@ pub async fn enqueue_sms(
     queries::insert(db, &Outgoing::Sms(sms.clone()), now).await
 }
 
+/// Writes the deletion at the payment gateway of the token `sealed` holds (sealed by the cards
+/// area, which alone opens it) to the outbox on `db`, due at once; as [`enqueue_mail`].
+pub async fn enqueue_gateway_token_deletion(
+    db: &impl ConnectionTrait,
+    sealed: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    queries::insert(db, &Outgoing::GatewayTokenDeletion(sealed.to_owned()), now).await
+}
+
 /// Who carries each channel's messages, chosen at start-up from the configuration.
 #[derive(Clone)]
 pub struct Couriers {
@@ -66,6 +79,8 @@ pub struct Couriers {
     pub mailer: Arc<dyn Mailer>,
     /// Text messages.
     pub sms: Arc<dyn SmsSender>,
+    /// Token deletions at the payment gateway.
+    pub gateway_tokens: GatewayTokenDeletions,
 }
 
 impl Couriers {
@@ -74,6 +89,7 @@ impl Couriers {
         match outgoing {
             Outgoing::Mail(mail) => self.mailer.send(mail).await,
             Outgoing::Sms(sms) => self.sms.send(sms).await,
+            Outgoing::GatewayTokenDeletion(sealed) => self.gateway_tokens.delete(sealed).await,
         }
     }
 }

@@ -34,6 +34,13 @@ pub async fn insert(
             sms.text.clone(),
             None,
         ),
+        // The sealed token goes in the body, which is blanked once the deletion is done.
+        Outgoing::GatewayTokenDeletion(sealed) => (
+            "payment gateway".to_owned(),
+            "token deletion".to_owned(),
+            sealed.clone(),
+            None,
+        ),
     };
     let row = entity::ActiveModel {
         channel: Set(outgoing.channel().as_str().to_owned()),
@@ -201,6 +208,9 @@ impl From<entity::Model> for Message {
                     })
                 })
                 .map_err(|_| "the recipient is not a phone number".to_owned()),
+            Some(Channel::GatewayTokenDeletion) => {
+                Ok(Outgoing::GatewayTokenDeletion(row.text_body))
+            }
             None => Err(format!("unknown channel `{}`", row.channel)),
         };
         Self {

@@ -10,17 +10,22 @@ pub enum Channel {
     Mail,
     /// A text message, through the [`crate::sms::SmsSender`].
     Sms,
+    /// A saved card's token to delete at the payment gateway (`crate::cards`); the row holds
+    /// the token sealed as the card did, never in the clear.
+    GatewayTokenDeletion,
 }
 
 impl Channel {
     /// Every channel this version sends.
-    pub const ALL: [Self; 2] = [Self::Mail, Self::Sms];
+    pub const ALL: [Self; 3] = [Self::Mail, Self::Sms, Self::GatewayTokenDeletion];
 
     /// The column's value.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Mail => "mail",
             Self::Sms => "sms",
+            // The column holds 16 characters (m0008).
+            Self::GatewayTokenDeletion => "gateway_token",
         }
     }
 
@@ -39,6 +44,8 @@ pub enum Outgoing {
     Mail(OutgoingMail),
     /// A text message.
     Sms(OutgoingSms),
+    /// The deletion of the gateway token this sealed value holds.
+    GatewayTokenDeletion(String),
 }
 
 impl Outgoing {
@@ -47,6 +54,7 @@ impl Outgoing {
         match self {
             Self::Mail(_) => Channel::Mail,
             Self::Sms(_) => Channel::Sms,
+            Self::GatewayTokenDeletion(_) => Channel::GatewayTokenDeletion,
         }
     }
 }

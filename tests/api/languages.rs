@@ -46,3 +46,38 @@ async fn an_unknown_or_missing_language_is_a_field_error_and_stores_nothing() {
     );
     assert!(app.session_key().is_none());
 }
+
+/// The first gender label of the profile in the language `accept_language` (none: no header)
+/// makes the request's: the label is localised by the request language.
+async fn first_gender_label(
+    app: &crate::support::TestApp,
+    accept_language: Option<&str>,
+) -> String {
+    let mut request = app.send(reqwest::Method::GET, "/users/profile/");
+    if let Some(value) = accept_language {
+        request = request.header("accept-language", value);
+    }
+    json_body(request.await).await["genders"][0]["label"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_request_language_is_accept_language_then_the_stored_choice_then_the_default() {
+    let app = spawn_app().await;
+    app.logged_in_customer().await;
+    app.fetch_csrf_token().await;
+    let by_default = first_gender_label(&app, None).await;
+
+    app.choose_language("en").await;
+
+    assert_eq!(
+        by_default, "Kadın",
+        "DEFAULT_LANGUAGE is the first of LANGUAGES, tr"
+    );
+    assert_eq!(first_gender_label(&app, None).await, "Female");
+    assert_eq!(first_gender_label(&app, Some("undefined")).await, "Female");
+    assert_eq!(first_gender_label(&app, Some("de-DE")).await, "Female");
+    assert_eq!(first_gender_label(&app, Some("tr-tr")).await, "Kadın");
+}
