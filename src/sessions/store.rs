@@ -40,6 +40,7 @@ pub trait SessionStore: Send + Sync {
 pub struct CachedStore {
     store: Arc<dyn SessionStore>,
     cache: Option<moka::sync::Cache<StorageId, Option<Arc<SessionRecord>>>>,
+    ttl: Duration,
 }
 
 impl CachedStore {
@@ -51,7 +52,12 @@ impl CachedStore {
                 .time_to_live(ttl)
                 .build()
         });
-        Self { store, cache }
+        Self { store, cache, ttl }
+    }
+
+    /// How long a record may be served from memory.
+    pub fn ttl(&self) -> Duration {
+        self.ttl
     }
 
     /// The record under `id`, from the cache when fresh.

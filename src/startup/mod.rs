@@ -15,7 +15,7 @@ use utoipa_swagger_ui::SwaggerUi;
 mod pipeline;
 
 use crate::{
-    accounts::{self, CustomerCache, passwords::PasswordHasher},
+    accounts::{self, CustomerCache, logins::LastSeen, passwords::PasswordHasher},
     addresses,
     clock::Clock,
     config::{Command, Config, GeoCommand, Settings},
@@ -25,7 +25,7 @@ use crate::{
     http::{ApiError, BodyLimits, csrf, openapi::ApiDoc, paths},
     languages,
     mail::{LogMailer, MailTemplates, Mailer, SmtpMailer},
-    ops, outbox, password_reset,
+    ops, outbox, password_reset, security_events,
     sessions::{self, SessionManager},
     state::{AppState, Services},
     tasks::BackgroundTasks,
@@ -89,6 +89,7 @@ impl Application {
             db,
             sessions,
             customers,
+            last_seen: LastSeen::new(),
             hasher: Arc::new(PasswordHasher::new(hash_threads)?),
             settings: Arc::new(settings),
             mail: Arc::new(mail),
@@ -195,6 +196,7 @@ fn export_sections() -> anyhow::Result<ExportSections> {
         Arc::new(accounts::ConsentsSection),
         Arc::new(addresses::AddressesSection),
         Arc::new(accounts::SessionsSection),
+        Arc::new(security_events::SecurityEventsSection),
     ])
 }
 
@@ -217,6 +219,7 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::router())
         .merge(password_reset::router())
         .merge(email_addresses::router())
+        .merge(security_events::router())
         .merge(geo::router())
         .merge(addresses::router())
         .merge(export::router())
