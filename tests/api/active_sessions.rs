@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use storefront::sessions::SessionKey;
 
 use crate::support::{
     PHONE_IP, PHONE_USER_AGENT, TestApp, json_body, random_word, set_cookies, spawn_app,
-    spawn_app_beside, spawn_app_with,
+    spawn_app_beside,
 };
 
 /// The session list as this client sees it.
@@ -213,13 +214,11 @@ async fn ending_a_session_needs_the_csrf_token() {
     assert_eq!(sessions(&app).await["count"], 2);
 }
 
-/// Two instances sharing sessions: one database, and under `STOREFRONT_TEST_SESSION_STORE` one
-/// Redis key prefix. Each keeps its own memory of sessions (`SESSION_CACHE_TTL`, 2 s).
+/// Two instances sharing sessions (one database, and under `STOREFRONT_TEST_SESSION_STORE` one
+/// Redis key prefix), each with its own memory of sessions (`SESSION_CACHE_TTL`, 2 s).
 async fn two_instances() -> (TestApp, TestApp) {
-    let prefix = format!("test:{}:", random_word(16));
-    let shared = prefix.clone();
-    let first = spawn_app_with(move |config| config.session_redis_prefix = prefix).await;
-    let second = spawn_app_beside(&first, move |config| config.session_redis_prefix = shared).await;
+    let first = spawn_app().await;
+    let second = spawn_app_beside(&first, |_| {}).await;
     (first, second)
 }
 
@@ -260,4 +259,36 @@ async fn logout_others_on_one_instance_ends_them_on_the_other_at_once() {
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(laptop_side.current_user().await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_instance_still_holding_an_ended_session_cannot_bring_it_back() {
+    let (laptop_side, phone_side) = two_instances().await;
+    let customer = laptop_side.logged_in_customer().await;
+    let phone = phone_side.log_in_from_phone(&customer).await;
+    assert_eq!(phone_side.current_user_of(&phone).await, StatusCode::OK);
+    // Ended through the laptop's instance, as a revocation ends it before waiting: the phone's
+    // instance still holds the session in memory.
+    let stored_as = SessionKey::parse(&phone).unwrap().storage_id();
+    laptop_side.state.sessions.end(&stored_as).await.unwrap();
+
+    // Meanwhile the phone changes its session through its instance.
+    let token = random_word(64);
+    let chosen = phone_side
+        .send(Method::POST, "/i18n/setlang/")
+        .without_cookies()
+        .header(
+            "cookie",
+            format!("csrftoken={token}; {}={phone}", phone_side.cookie_name),
+        )
+        .header("x-csrftoken", &token)
+        .form(&[("language", "en")])
+        .await;
+
+    assert_eq!(chosen.status(), StatusCode::OK);
+    let fresh = spawn_app_beside(&laptop_side, |_| {}).await;
+    assert_eq!(
+        fresh.current_user_of(&phone).await,
+        StatusCode::UNAUTHORIZED
+    );
 }

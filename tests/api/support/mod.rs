@@ -73,6 +73,8 @@ pub struct TestApp {
     pub state: AppState,
     pub cookie_name: String,
     pub database: Arc<TestDatabase>,
+    /// The prefix of its session keys in Redis (under `STOREFRONT_TEST_SESSION_STORE`).
+    pub session_redis_prefix: String,
     /// Stops the server (see [`TestApp::stop`]).
     server: tokio::task::AbortHandle,
 }
@@ -87,10 +89,15 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     spawn_app_on(Arc::new(TestDatabase::create().await), configure).await
 }
 
-/// Another instance of the app, on the database of `first` (which may be stopped): two
-/// instances side by side, or a restart.
+/// Another instance of the app, on the database (and Redis key prefix) of `first`, which may be
+/// stopped: two instances side by side, or a restart.
 pub async fn spawn_app_beside(first: &TestApp, configure: impl FnOnce(&mut Config)) -> TestApp {
-    spawn_app_on(first.database.clone(), configure).await
+    let prefix = first.session_redis_prefix.clone();
+    spawn_app_on(first.database.clone(), |config| {
+        config.session_redis_prefix = prefix;
+        configure(config);
+    })
+    .await
 }
 
 async fn spawn_app_on(database: Arc<TestDatabase>, configure: impl FnOnce(&mut Config)) -> TestApp {
@@ -104,6 +111,7 @@ async fn spawn_app_on(database: Arc<TestDatabase>, configure: impl FnOnce(&mut C
     }
     configure(&mut config);
     let cookie_name = config.session_cookie_name.clone();
+    let session_redis_prefix = config.session_redis_prefix.clone();
     let application = Application::build(config, Clock::default())
         .await
         .expect("the application starts");
@@ -123,6 +131,7 @@ async fn spawn_app_on(database: Arc<TestDatabase>, configure: impl FnOnce(&mut C
         state,
         cookie_name,
         database,
+        session_redis_prefix,
         server,
     }
 }
