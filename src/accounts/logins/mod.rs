@@ -76,7 +76,7 @@ pub struct LiveSession {
     session_id: StorageId,
 }
 
-/// The minute each recent session was last noted in use by this instance (see [`note_seen`]).
+/// The minute each recent session was last noted in use by this instance (see `note_seen`).
 #[derive(Clone)]
 pub struct LastSeen {
     noted: moka::sync::Cache<i64, DateTime<Utc>>,
