@@ -41,6 +41,8 @@ pub mod otp;
 pub mod outbox;
 /// Forgotten passwords: a reset link by e-mail, then a new password through it.
 pub mod password_reset;
+/// The customer's security log: logins, failures, password and e-mail changes, revocations.
+pub mod security_events;
 /// Server-side sessions for guests and customers: keys, stores, the load/save layer.
 pub mod sessions;
 /// Sending one text message: the `SmsSender` trait, its HTTP gateway adapter and the logging one.

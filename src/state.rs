@@ -7,7 +7,7 @@ use axum::extract::FromRef;
 use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::{
-    accounts::{CustomerCache, passwords::PasswordHasher},
+    accounts::{CustomerCache, logins::LastSeen, passwords::PasswordHasher},
     cards::TokenCipher,
     clock::Clock,
     config::Settings,
@@ -46,6 +46,8 @@ pub struct Services {
     pub sessions: SessionManager,
     /// Recently loaded customers, so authenticating a request skips the database.
     pub customers: CustomerCache,
+    /// The minute each recent session was last noted in use, so a use costs one write a minute.
+    pub last_seen: LastSeen,
     /// Password hashing on its own thread pool.
     pub hasher: Arc<PasswordHasher>,
     /// Settings parsed from the configuration.

@@ -12,8 +12,8 @@ use super::{
     queries,
 };
 use crate::{
-    addresses, cards, email_addresses, http::ApiError, password_reset, sessions::Session,
-    state::AppState,
+    addresses, cards, email_addresses, http::ApiError, password_reset, security_events,
+    sessions::Session, state::AppState,
 };
 
 /// Erases `customer`'s personal data in one transaction (the account row, the consents withdrawn
@@ -76,5 +76,6 @@ async fn erase_owned_data(
     email_addresses::forget_customer(db, customer_id).await?;
     // The cards go, and their tokens at the gateway through the outbox.
     cards::forget_customer(db, customer_id, now).await?;
+    security_events::forget_customer(db, customer_id).await?;
     Ok(())
 }

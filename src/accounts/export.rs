@@ -89,14 +89,16 @@ impl ExportSection for SessionsSection {
     }
 
     async fn export(&self, state: &AppState, customer: &Customer) -> Result<Value, ApiError> {
-        let sessions: Vec<Value> = logins::live_sessions(state, customer)
+        let sessions: Vec<Value> = logins::live_sessions(state, customer, None)
             .await?
             .into_iter()
             .map(|session| {
                 json!({
                     "id": session.id,
                     "created_at": wire_time(&session.created_at),
+                    "last_seen_at": wire_time(&session.last_seen_at),
                     "expires_at": wire_time(&session.expires_at),
+                    "ip": session.ip,
                     "user_agent": session.user_agent,
                 })
             })

@@ -3,7 +3,7 @@
 //!
 //! Endpoints: `POST /users/registration/`, `POST /users/login/`, `GET|POST /users/logout/`,
 //! `GET /current_user/`, `GET|PATCH|PUT /users/profile/`, `POST /users/password/change/`,
-//! `POST /users/password/set/`, `PATCH /users/anonymize/`.
+//! `POST /users/password/set/`, `PATCH /users/anonymize/`, and the active sessions (`logins`).
 
 mod anonymize;
 pub mod consents;
@@ -33,8 +33,9 @@ use crate::{
     akifast,
     db::{Reader, WriteTransaction},
     email_addresses,
-    http::ApiError,
+    http::{ApiError, Requester},
     languages::RequestLanguage,
+    security_events::{self, SecurityEventKind},
     sessions::Session,
     state::AppState,
 };
@@ -59,6 +60,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             routes::replace_profile
         ))
         .routes(routes!(routes::anonymize))
+        .merge(logins::router())
 }
 
 /// Customers by id, kept in memory for a few seconds so that authenticating a request costs no
@@ -211,7 +213,11 @@ pub async fn authenticated_customer(
         customer.session_auth_hash().as_bytes(),
         auth_hash.as_bytes(),
     ));
-    Ok((customer.is_active && hash_matches).then_some(customer))
+    if !(customer.is_active && hash_matches) {
+        return Ok(None);
+    }
+    logins::note_seen(state, &data).await?;
+    Ok(Some(customer))
 }
 
 /// Inserts a new customer with the consents its registration gives (their history) and, unless
@@ -272,10 +278,16 @@ async fn set_password(
     session: &Session,
     id: i64,
     hash: String,
+    requester: &Requester,
 ) -> Result<(), ApiError> {
-    let customer = queries::set_password_hash(&state.db.write_one(), id, hash, state.clock.now())
+    let now = state.clock.now();
+    let transaction = state.db.write().await?;
+    let customer = queries::set_password_hash(&transaction, id, hash, now)
         .await?
         .ok_or(ApiError::Unauthenticated)?;
+    let changed = SecurityEventKind::PasswordChanged;
+    security_events::record(&transaction, id, changed, requester, now).await?;
+    transaction.commit().await?;
     keep_session_after_password_change(state, session, customer).await
 }
 
@@ -287,7 +299,9 @@ async fn set_first_password(
     session: &Session,
     id: i64,
     hash: String,
+    requester: &Requester,
 ) -> Result<bool, ApiError> {
+    let now = state.clock.now();
     let transaction = state.db.write().await?;
     let stored = queries::find_for_update(&transaction, id)
         .await?
@@ -295,9 +309,11 @@ async fn set_first_password(
     if stored.has_usable_password() {
         return Ok(false);
     }
-    let customer = queries::set_password_hash(&transaction, id, hash, state.clock.now())
+    let customer = queries::set_password_hash(&transaction, id, hash, now)
         .await?
         .ok_or(ApiError::Unauthenticated)?;
+    let set = SecurityEventKind::PasswordSet;
+    security_events::record(&transaction, id, set, requester, now).await?;
     transaction.commit().await?;
     keep_session_after_password_change(state, session, customer).await?;
     Ok(true)
@@ -319,21 +335,23 @@ async fn keep_session_after_password_change(
 }
 
 /// Stores a new password hash on `transaction` and commits it, for a change made without a
-/// session of the customer (a password reset): every session of the customer stops
-/// authenticating, since none holds the new auth hash. The customer cache of this instance
-/// takes the new row at once; other instances see it within `SESSION_CACHE_TTL`. `false` when
-/// the account is gone (nothing is committed then).
+/// session of the customer (a password reset, by `requester`, recorded in the security log):
+/// every session of the customer stops authenticating, since none holds the new auth hash. The
+/// customer cache of this instance takes the new row at once; other instances see it within
+/// `SESSION_CACHE_TTL`. `false` when the account is gone (nothing is committed then).
 pub async fn reset_password(
     state: &AppState,
     transaction: WriteTransaction,
     id: i64,
     hash: String,
+    requester: &Requester,
 ) -> Result<bool, ApiError> {
-    let Some(customer) =
-        queries::set_password_hash(&transaction, id, hash, state.clock.now()).await?
-    else {
+    let now = state.clock.now();
+    let Some(customer) = queries::set_password_hash(&transaction, id, hash, now).await? else {
         return Ok(false);
     };
+    let reset = SecurityEventKind::PasswordReset;
+    security_events::record(&transaction, id, reset, requester, now).await?;
     transaction.commit().await?;
     state.customers.remember(customer);
     tracing::info!(customer = id, "reset the password");
@@ -342,12 +360,13 @@ pub async fn reset_password(
 
 /// Logs `customer` in on `session` (login, registration, login by phone): a session of somebody
 /// else is flushed first; the key rotates so a key known before login is useless after it; guest
-/// data stays. The login is recorded under the new key, from `user_agent`.
+/// data stays. The login is recorded under the new key, from `requester`, with `last_login` and
+/// the security log's `login` in one transaction; the session logs in once that is committed.
 pub async fn start_session(
     state: &AppState,
     session: &Session,
     customer: &Customer,
-    user_agent: Option<String>,
+    requester: &Requester,
 ) -> Result<(), ApiError> {
     // The session's earlier login, if any, ends with its key.
     logins::forget(state, session).await?;
@@ -359,13 +378,25 @@ pub async fn start_session(
         session.flush().await?;
     }
     session.cycle_key().await?;
+    let now = state.clock.now();
+    let transaction = state.db.write().await?;
+    let login = logins::record(
+        &transaction,
+        session.storage_id().await?,
+        customer,
+        requester,
+        now,
+    )
+    .await?;
+    let logged_in = queries::set_last_login(&transaction, customer.id, now).await?;
+    let kind = SecurityEventKind::Login;
+    security_events::record(&transaction, customer.id, kind, requester, now).await?;
+    transaction.commit().await?;
     session.insert(SESSION_USER_ID, customer.id).await?;
     session
         .insert(SESSION_AUTH_HASH, customer.session_auth_hash())
         .await?;
-    logins::record(state, session, customer, user_agent).await?;
-    let logged_in =
-        queries::set_last_login(&state.db.write_one(), customer.id, state.clock.now()).await?;
+    logins::attach(state, session, login, now).await?;
     if let Some(customer) = logged_in {
         state.customers.remember(customer);
     }

@@ -10,7 +10,6 @@ use serde_json::{Map, Value, json};
 
 use super::{
     CurrentCustomer,
-    logins::UserAgent,
     passwords::Verification,
     queries,
     types::{
@@ -22,13 +21,14 @@ use crate::{
     config::EmailVerification,
     email_addresses,
     http::{
-        ApiError, ErrorDetail, FieldErrors, Payload,
+        ApiError, ErrorDetail, FieldErrors, Payload, Requester,
         csrf::{CsrfCheck, new_token, token_cookie},
         error::NON_FIELD_ERRORS,
         openapi::{LoggedInWrite, LoginRequired, PublicWrite},
     },
     languages::RequestLanguage,
     otp,
+    security_events::{self, LoginOutcome},
     sessions::Session,
     state::AppState,
 };
@@ -51,7 +51,7 @@ use crate::{
 pub async fn register(
     State(state): State<AppState>,
     session: Session,
-    UserAgent(user_agent): UserAgent,
+    requester: Requester,
     language: RequestLanguage,
     Payload(form): Payload<RegistrationForm>,
 ) -> Result<Response, ApiError> {
@@ -92,7 +92,7 @@ pub async fn register(
         sent.add(NON_FIELD_ERRORS, "Verification e-mail sent.");
         return Ok((StatusCode::CREATED, Json(sent)).into_response());
     }
-    super::start_session(&state, &session, &customer, user_agent).await?;
+    super::start_session(&state, &session, &customer, &requester).await?;
     Ok((StatusCode::CREATED, Json(KeyView::new())).into_response())
 }
 
@@ -112,7 +112,7 @@ pub async fn register(
 pub async fn log_in(
     State(state): State<AppState>,
     session: Session,
-    UserAgent(user_agent): UserAgent,
+    requester: Requester,
     language: RequestLanguage,
     Payload(form): Payload<LoginForm>,
 ) -> Result<Json<KeyView>, ApiError> {
@@ -127,7 +127,10 @@ pub async fn log_in(
         .await?;
     let (mut customer, needs_rehash) = match (customer, verification) {
         (Some(customer), Verification::Valid { needs_rehash }) => (customer, needs_rehash),
-        _ => {
+        (account, _) => {
+            let email = credentials.email.as_ref();
+            security_events::record_failed_login(&state, account.as_ref(), email, &requester)
+                .await?;
             return Err(ApiError::non_field(
                 "Unable to log in with provided credentials.",
             ));
@@ -158,7 +161,8 @@ pub async fn log_in(
             "upgraded a legacy password hash to argon2id"
         );
     }
-    super::start_session(&state, &session, &customer, user_agent).await?;
+    super::start_session(&state, &session, &customer, &requester).await?;
+    security_events::count_login(LoginOutcome::Success);
     Ok(Json(KeyView::new()))
 }
 
@@ -181,11 +185,12 @@ pub async fn log_out(
     State(state): State<AppState>,
     csrf: Option<Extension<CsrfCheck>>,
     session: Session,
+    requester: Requester,
 ) -> Result<Response, ApiError> {
     if let Some(Extension(CsrfCheck::TokenlessServerCall)) = csrf {
         return Ok(logout_form());
     }
-    super::logins::forget(&state, &session).await?;
+    super::logins::log_out(&state, &session, &requester).await?;
     session.flush().await?;
     Ok(Json(json!({"detail": "Successfully logged out."})).into_response())
 }
@@ -333,6 +338,7 @@ pub async fn change_password(
     State(state): State<AppState>,
     session: Session,
     CurrentCustomer(customer): CurrentCustomer,
+    requester: Requester,
     Payload(form): Payload<PasswordChangeForm>,
 ) -> Result<Json<ErrorDetail>, ApiError> {
     let change = form.parse()?;
@@ -346,7 +352,7 @@ pub async fn change_password(
         .hasher
         .hash(change.new_password.for_customer(&customer)?)
         .await?;
-    super::set_password(&state, &session, customer.id, hash).await?;
+    super::set_password(&state, &session, customer.id, hash, &requester).await?;
     Ok(ErrorDetail::json("New password has been saved."))
 }
 
@@ -363,6 +369,7 @@ pub async fn set_password(
     State(state): State<AppState>,
     session: Session,
     CurrentCustomer(customer): CurrentCustomer,
+    requester: Requester,
     Payload(form): Payload<NewPasswordForm>,
 ) -> Result<Json<ErrorDetail>, ApiError> {
     // Whoever knows the password must give it to change it: this form is not a way around that.
@@ -376,7 +383,7 @@ pub async fn set_password(
     }
     let new_password = form.parse()?.for_customer(&customer)?;
     let hash = state.hasher.hash(new_password).await?;
-    if !super::set_first_password(&state, &session, customer.id, hash).await? {
+    if !super::set_first_password(&state, &session, customer.id, hash, &requester).await? {
         return Err(has_one());
     }
     Ok(ErrorDetail::json("New password has been saved."))

@@ -26,10 +26,11 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use self::types::{EmailChangeRequest, Token};
 use crate::{
     accounts::{self, Customer, Email},
-    http::ApiError,
+    http::{ApiError, Requester},
     languages::RequestLanguage,
     mail::OutgoingMail,
     outbox,
+    security_events::{self, SecurityEventKind},
     state::AppState,
 };
 
@@ -267,6 +268,7 @@ async fn apply_change(
     state: &AppState,
     token: &Token,
     language: &RequestLanguage,
+    requester: &Requester,
 ) -> Result<(), ApiError> {
     let now = state.clock.now();
     let token_hash = token.hash();
@@ -318,6 +320,8 @@ async fn apply_change(
     if !has_new_email {
         outbox::enqueue_mail(&transaction, &notice, now).await?;
     }
+    let changed_email = SecurityEventKind::EmailChanged;
+    security_events::record(&transaction, customer.id, changed_email, requester, now).await?;
     transaction.commit().await?;
     tracing::info!(customer = changed.id, "changed the e-mail address");
     state.customers.remember(changed);

@@ -9,7 +9,7 @@ use super::types::{EmailChangeForm, ResendEmailForm, Token, VerifyEmailForm};
 use crate::{
     accounts::CurrentCustomer,
     http::{
-        ApiError, ErrorDetail, FieldErrors, Payload,
+        ApiError, ErrorDetail, FieldErrors, Payload, Requester,
         openapi::{LoggedInWrite, PublicWrite},
     },
     languages::RequestLanguage,
@@ -108,8 +108,9 @@ pub async fn change_email(
 pub async fn set_primary_email(
     State(state): State<AppState>,
     language: RequestLanguage,
+    requester: Requester,
     token: Result<Path<String>, PathRejection>,
 ) -> Result<Json<ErrorDetail>, ApiError> {
-    super::apply_change(&state, &token_in(token)?, &language).await?;
+    super::apply_change(&state, &token_in(token)?, &language, &requester).await?;
     Ok(ErrorDetail::json("ok"))
 }

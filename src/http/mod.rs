@@ -11,9 +11,11 @@ pub mod lenient;
 pub mod openapi;
 pub mod pagination;
 pub mod paths;
+pub mod requester;
 
 pub use self::{
     client_ip::ClientIp,
     error::{ApiError, CsrfFailure, ErrorDetail, FieldErrors},
     extract::{BodyLimits, FilePart, Payload, PayloadWithFiles},
+    requester::Requester,
 };

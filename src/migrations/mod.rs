@@ -18,6 +18,7 @@ mod m0010_password_reset_tokens;
 mod m0011_email_addresses;
 mod m0012_privacy;
 mod m0014_phone_verification;
+mod m0015_security_events;
 mod m0016_saved_cards;
 mod m0017_loyalty;
 mod m0018_akifast_permissions;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_email_addresses::Migration),
             Box::new(m0012_privacy::Migration),
             Box::new(m0014_phone_verification::Migration),
+            Box::new(m0015_security_events::Migration),
             Box::new(m0016_saved_cards::Migration),
             Box::new(m0017_loyalty::Migration),
             Box::new(m0018_akifast_permissions::Migration),

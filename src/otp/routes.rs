@@ -9,8 +9,8 @@ use serde_json::Map;
 
 use super::types::PhoneLoginForm;
 use crate::{
-    accounts::{self, KeyView, logins::UserAgent},
-    http::{ApiError, FieldErrors, Payload, openapi::PublicWrite},
+    accounts::{self, KeyView},
+    http::{ApiError, FieldErrors, Payload, Requester, openapi::PublicWrite},
     languages::RequestLanguage,
     sessions::Session,
     state::AppState,
@@ -31,7 +31,7 @@ use crate::{
 pub async fn log_in_with_phone(
     State(state): State<AppState>,
     session: Session,
-    UserAgent(user_agent): UserAgent,
+    requester: Requester,
     language: RequestLanguage,
     Payload(form): Payload<PhoneLoginForm>,
 ) -> Result<Response, ApiError> {
@@ -41,6 +41,6 @@ pub async fn log_in_with_phone(
         return Ok(Json(Map::new()).into_response());
     };
     let customer = super::check_phone_login_code(&state, &login.phone, &code).await?;
-    accounts::start_session(&state, &session, &customer, user_agent).await?;
+    accounts::start_session(&state, &session, &customer, &requester).await?;
     Ok(Json(KeyView::new()).into_response())
 }

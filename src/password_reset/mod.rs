@@ -22,7 +22,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use self::types::{ResetLink, ResetToken, account_fingerprint};
 use crate::{
     accounts::{self, Customer, Email, NewPassword},
-    http::ApiError,
+    http::{ApiError, Requester},
     languages::RequestLanguage,
     outbox::{self, OutgoingMail},
     state::AppState,
@@ -151,6 +151,7 @@ async fn reset_password(
     state: &AppState,
     link: &ResetLink,
     new_password: &NewPassword,
+    requester: &Requester,
 ) -> Result<(), ApiError> {
     let customer = linked_customer(state, state.db.read(), link).await?;
     let hash = state
@@ -161,7 +162,7 @@ async fn reset_password(
     accounts::queries::lock_customer(&transaction, customer.id).await?;
     linked_customer(state, &transaction, link).await?;
     queries::delete_token(&transaction, customer.id).await?;
-    if !accounts::reset_password(state, transaction, customer.id, hash).await? {
+    if !accounts::reset_password(state, transaction, customer.id, hash, requester).await? {
         return Err(ApiError::field("uid", "Invalid value"));
     }
     Ok(())

@@ -9,7 +9,7 @@ use axum::{
 use super::types::{PasswordResetConfirmForm, PasswordResetForm, ResetLink};
 use crate::{
     accounts::NewPasswordForm,
-    http::{ApiError, ErrorDetail, FieldErrors, Payload, openapi::PublicWrite},
+    http::{ApiError, ErrorDetail, FieldErrors, Payload, Requester, openapi::PublicWrite},
     languages::RequestLanguage,
     state::AppState,
 };
@@ -82,10 +82,11 @@ pub async fn check_reset_link(
 pub async fn reset_password(
     State(state): State<AppState>,
     LinkInPath(link): LinkInPath,
+    requester: Requester,
     Payload(form): Payload<NewPasswordForm>,
 ) -> Result<Json<ErrorDetail>, ApiError> {
     let new_password = form.parse()?;
-    super::reset_password(&state, &link, &new_password).await?;
+    super::reset_password(&state, &link, &new_password, &requester).await?;
     Ok(ErrorDetail::json(
         "Password has been reset with the new password.",
     ))
@@ -102,10 +103,11 @@ pub async fn reset_password(
     ))]
 pub async fn confirm_password_reset(
     State(state): State<AppState>,
+    requester: Requester,
     Payload(form): Payload<PasswordResetConfirmForm>,
 ) -> Result<Json<ErrorDetail>, ApiError> {
     let (link, new_password) = form.parse()?;
-    super::reset_password(&state, &link, &new_password).await?;
+    super::reset_password(&state, &link, &new_password, &requester).await?;
     Ok(ErrorDetail::json(
         "Password has been reset with the new password.",
     ))

@@ -82,6 +82,21 @@ impl SessionStore for DatabaseStore {
         Ok(())
     }
 
+    async fn update(&self, id: &StorageId, record: &SessionRecord) -> anyhow::Result<bool> {
+        let changes = entity::ActiveModel {
+            data: Set(serde_json::to_string(&record.data)?),
+            expires_at: Set(record.expires_at),
+            ..Default::default()
+        };
+        let result = entity::Entity::update_many()
+            .set(changes)
+            .filter(entity::Column::Id.eq(id.as_ref()))
+            .exec(&self.db.write_one())
+            .await
+            .context("updating a session")?;
+        Ok(result.rows_affected > 0)
+    }
+
     async fn delete(&self, id: &StorageId) -> anyhow::Result<()> {
         entity::Entity::delete_by_id(id.as_ref())
             .exec(&self.db.write_one())

@@ -164,22 +164,23 @@ impl Session {
             }
             return Ok(state.cookie_present.then(|| self.sessions.set_cookie(None)));
         }
-        let (key, is_new) = match &state.existing {
-            Some(key) => (key.clone(), false),
-            None => (
-                state.reserved.take().unwrap_or_else(SessionKey::generate),
-                true,
-            ),
-        };
         let expires_at = self.sessions.clock().now() + self.sessions.age();
         let record = Arc::new(SessionRecord {
             data: state.data.clone(),
             expires_at,
         });
+        state.changed = false;
+        if let Some(existing) = &state.existing {
+            // A session ended while this request ran (elsewhere) is not brought back.
+            if !store.update(&existing.storage_id(), record).await? {
+                state.existing = None;
+            }
+            return Ok(None);
+        }
+        let key = state.reserved.take().unwrap_or_else(SessionKey::generate);
         store.save(&key.storage_id(), record).await?;
         state.existing = Some(key.clone());
-        state.changed = false;
-        Ok(is_new.then(|| self.sessions.set_cookie(Some(&key))))
+        Ok(Some(self.sessions.set_cookie(Some(&key))))
     }
 }
 

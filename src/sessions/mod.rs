@@ -86,9 +86,25 @@ impl SessionManager {
     }
 
     /// Ends the session stored under `id` (if there is one): its key stops working at once on
-    /// this instance, and on others when their cached copy ages out (`SESSION_CACHE_TTL`).
+    /// this instance, and on others when their cached copy ages out (`SESSION_CACHE_TTL`; see
+    /// [`Self::wait_until_ended_everywhere`]).
     pub async fn end(&self, id: &StorageId) -> anyhow::Result<()> {
         self.inner.store.delete(id).await
+    }
+
+    /// Returns once every session ended (by [`Self::end`]) before the call has stopped working on
+    /// every instance: once any copy another instance kept in memory has aged out, which takes
+    /// `SESSION_CACHE_TTL` at most (nothing to wait for when it is 0).
+    ///
+    /// Why waiting, and not telling the other instances: a notification (Redis pub/sub,
+    /// PostgreSQL `NOTIFY`) reaches them a little later, never "at once", and instances sharing
+    /// an SQLite file have no channel at all; checking the store on every request would cost
+    /// `GET /current_user/` a round trip it avoids now (docs/PERFORMANCE.md). Ending a session
+    /// is a rare action of a customer, so it pays the wait instead: when the answer arrives, no
+    /// instance lets the session in any more. Only a load that read the session before it was
+    /// deleted and is cached after the wait began could outlive it, by that load's duration.
+    pub async fn wait_until_ended_everywhere(&self) {
+        tokio::time::sleep(self.inner.store.ttl()).await;
     }
 
     /// The session cookie's name.

@@ -73,6 +73,26 @@ impl SessionStore for RedisStore {
         Ok(())
     }
 
+    async fn update(&self, id: &StorageId, record: &SessionRecord) -> anyhow::Result<bool> {
+        let seconds_left = (record.expires_at - self.clock.now()).num_seconds();
+        let Ok(seconds @ 1..) = u64::try_from(seconds_left) else {
+            self.delete(id).await?;
+            return Ok(false);
+        };
+        let mut connection = self.connection.clone();
+        // `XX`: only if the key exists, in the same command (no read between).
+        let stored: Option<String> = redis::cmd("SET")
+            .arg(self.redis_key(id))
+            .arg(serde_json::to_string(record)?)
+            .arg("EX")
+            .arg(seconds)
+            .arg("XX")
+            .query_async(&mut connection)
+            .await
+            .context("updating a session in Redis")?;
+        Ok(stored.is_some())
+    }
+
     async fn delete(&self, id: &StorageId) -> anyhow::Result<()> {
         let mut connection = self.connection.clone();
         let () = connection

@@ -27,6 +27,8 @@ pub trait SessionStore: Send + Sync {
     async fn load(&self, id: &StorageId) -> anyhow::Result<Option<SessionRecord>>;
     /// Creates or replaces the record under `id`.
     async fn save(&self, id: &StorageId, record: &SessionRecord) -> anyhow::Result<()>;
+    /// Replaces the record under `id` only if there is one; whether there was.
+    async fn update(&self, id: &StorageId, record: &SessionRecord) -> anyhow::Result<bool>;
     /// Removes the record under `id`, if any.
     async fn delete(&self, id: &StorageId) -> anyhow::Result<()>;
     /// Removes every record that expired before `now`; returns how many.
@@ -40,6 +42,7 @@ pub trait SessionStore: Send + Sync {
 pub struct CachedStore {
     store: Arc<dyn SessionStore>,
     cache: Option<moka::sync::Cache<StorageId, Option<Arc<SessionRecord>>>>,
+    ttl: Duration,
 }
 
 impl CachedStore {
@@ -51,7 +54,12 @@ impl CachedStore {
                 .time_to_live(ttl)
                 .build()
         });
-        Self { store, cache }
+        Self { store, cache, ttl }
+    }
+
+    /// How long a record may be served from memory.
+    pub fn ttl(&self) -> Duration {
+        self.ttl
     }
 
     /// The record under `id`, from the cache when fresh.
@@ -66,13 +74,24 @@ impl CachedStore {
         Ok(record)
     }
 
-    /// Saves through to the store.
+    /// Saves a new session through to the store.
     pub async fn save(&self, id: &StorageId, record: Arc<SessionRecord>) -> anyhow::Result<()> {
         self.store.save(id, &record).await?;
         if let Some(cache) = &self.cache {
             cache.insert(id.clone(), Some(record));
         }
         Ok(())
+    }
+
+    /// Saves a change of a stored session through to the store, unless the session is gone
+    /// from it: one ended meanwhile (logged out or revoked elsewhere) must stay ended, though
+    /// this request loaded it before. Whether it was saved.
+    pub async fn update(&self, id: &StorageId, record: Arc<SessionRecord>) -> anyhow::Result<bool> {
+        let updated = self.store.update(id, &record).await?;
+        if let Some(cache) = &self.cache {
+            cache.insert(id.clone(), updated.then_some(record));
+        }
+        Ok(updated)
     }
 
     /// Deletes from the store and remembers the key as unknown.

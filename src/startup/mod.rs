@@ -15,7 +15,7 @@ use utoipa_swagger_ui::SwaggerUi;
 mod pipeline;
 
 use crate::{
-    accounts::{self, CustomerCache, passwords::PasswordHasher},
+    accounts::{self, CustomerCache, logins::LastSeen, passwords::PasswordHasher},
     addresses, akifast,
     cards::{
         self, GatewayTokenDeletions, HttpPaymentGateway, LogPaymentGateway, PaymentGateway,
@@ -31,7 +31,7 @@ use crate::{
     mail::{LogMailer, MailTemplates, Mailer, SmtpMailer},
     ops, otp,
     outbox::{self, Couriers},
-    password_reset,
+    password_reset, security_events,
     sessions::{self, SessionManager},
     sms::{HttpSmsSender, LogSmsSender, SmsSender},
     state::{AppState, Services},
@@ -106,6 +106,7 @@ impl Application {
             db,
             sessions,
             customers,
+            last_seen: LastSeen::new(),
             hasher: Arc::new(PasswordHasher::new(hash_threads)?),
             settings: Arc::new(settings),
             mail: Arc::new(mail),
@@ -216,6 +217,7 @@ fn export_sections() -> anyhow::Result<ExportSections> {
         Arc::new(accounts::SessionsSection),
         Arc::new(cards::SavedCardsSection),
         Arc::new(loyalty::LoyaltySection),
+        Arc::new(security_events::SecurityEventsSection),
     ])
 }
 
@@ -286,6 +288,7 @@ pub fn router(state: AppState) -> Router {
         .merge(password_reset::router())
         .merge(otp::router())
         .merge(email_addresses::router())
+        .merge(security_events::router())
         .merge(geo::router())
         .merge(addresses::router())
         .merge(export::router())

@@ -635,3 +635,25 @@ async fn a_confirmation_key_for_an_address_the_account_no_longer_has_is_void() {
 
     assert_not_found(open_elsewhere(&app, &confirmation).await).await;
 }
+
+#[tokio::test]
+async fn an_applied_email_change_is_in_the_security_log() {
+    let smtp = SmtpServer::start().await;
+    let app = app_with(&smtp, EmailVerification::None).await;
+    let customer = app.logged_in_customer().await;
+    app.fetch_csrf_token().await;
+    let new_email = Customer::generate().email;
+    let response = change_email(&app, change_to(&customer, &new_email)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        app.security_event_kinds().await,
+        ["login"],
+        "asked, not yet changed"
+    );
+    smtp.wait_for(2).await;
+    let path = link_path(&mails_to(&smtp, &new_email)[0], CHANGE_PREFIX);
+
+    assert_ok(open_elsewhere(&app, &path).await).await;
+
+    assert_eq!(app.security_event_kinds().await, ["email_changed", "login"]);
+}

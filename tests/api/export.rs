@@ -52,6 +52,7 @@ async fn the_export_is_one_document_of_named_sections() {
             "loyalty_transactions",
             "profile",
             "saved_cards",
+            "security_events",
             "sessions"
         ]
     );
@@ -158,7 +159,14 @@ async fn the_sessions_section_lists_the_live_logins_without_their_keys() {
     for session in sessions {
         assert_eq!(
             keys(session),
-            ["created_at", "expires_at", "id", "user_agent"]
+            [
+                "created_at",
+                "expires_at",
+                "id",
+                "ip",
+                "last_seen_at",
+                "user_agent"
+            ]
         );
     }
     assert_eq!(sessions[0]["user_agent"], json!(null));

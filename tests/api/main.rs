@@ -3,6 +3,7 @@
 //! database, or Redis with `STOREFRONT_TEST_SESSION_STORE`).
 #![allow(clippy::unwrap_used)]
 
+mod active_sessions;
 mod addresses;
 mod akifast;
 mod anonymize;
@@ -32,5 +33,6 @@ mod password_reset;
 mod password_set;
 mod profile;
 mod registration;
+mod security_events;
 mod sessions;
 mod support;

@@ -162,3 +162,27 @@ async fn a_password_change_racing_profile_updates_still_ends_the_other_sessions(
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn a_change_is_in_the_security_log_and_a_refused_one_is_not() {
+    let app = spawn_app().await;
+    let customer = app.logged_in_customer().await;
+    app.fetch_csrf_token().await;
+    let change = |old: &str| json!({"old_password": old, "new_password1": "Qw7#nearly-new", "new_password2": "Qw7#nearly-new"});
+    let refused = app
+        .send(Method::POST, "/users/password/change/")
+        .json(&change("not-my-password"))
+        .await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+
+    let response = app
+        .send(Method::POST, "/users/password/change/")
+        .json(&change(&customer.password))
+        .await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        app.security_event_kinds().await,
+        ["password_changed", "login"]
+    );
+}

@@ -629,3 +629,34 @@ async fn a_malformed_reset_request_gets_field_errors() {
     assert_eq!(wrong_type.status(), StatusCode::BAD_REQUEST);
     assert_eq!(outbox_rows(&app).await, 0);
 }
+
+#[tokio::test]
+async fn a_reset_is_in_the_security_log_with_whoever_followed_the_link() {
+    let (app, smtp) = app_with_mail().await;
+    let customer = registered_customer(&app).await;
+    let path = mailed_link(&app, &smtp, &customer, 1).await;
+
+    let response = app
+        .send(Method::POST, &path)
+        .header("user-agent", "Mail link browser")
+        .form(&[
+            ("new_password1", NEW_PASSWORD),
+            ("new_password2", NEW_PASSWORD),
+        ])
+        .await;
+
+    assert_reset(response).await;
+    app.log_in(&Customer {
+        password: NEW_PASSWORD.into(),
+        ..customer
+    })
+    .await;
+    let log = json_body(app.get("/users/security-events/").await).await;
+    let reset = &log["results"][1];
+    assert_eq!(reset["kind"], "password_reset");
+    assert_eq!(reset["user_agent"], "Mail link browser");
+    assert_eq!(
+        app.security_event_kinds().await,
+        ["login", "password_reset", "login"]
+    );
+}

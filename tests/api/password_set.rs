@@ -152,3 +152,16 @@ async fn a_guest_cannot_set_a_password() {
         json!({"detail": "Authentication credentials were not provided."})
     );
 }
+
+#[tokio::test]
+async fn a_first_password_is_in_the_security_log() {
+    let app = passwordless_app().await;
+    app.logged_in_customer().await;
+    app.fetch_csrf_token().await;
+    make_passwordless(&app).await;
+
+    let response = set_password(&app, &set_to(NEW_PASSWORD)).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(app.security_event_kinds().await, ["password_set", "login"]);
+}

@@ -74,6 +74,8 @@ pub struct TestApp {
     pub state: AppState,
     pub cookie_name: String,
     pub database: Arc<TestDatabase>,
+    /// The prefix of its session keys in Redis (under `STOREFRONT_TEST_SESSION_STORE`).
+    pub session_redis_prefix: String,
     /// Stops the server (see [`TestApp::stop`]).
     server: tokio::task::AbortHandle,
 }
@@ -100,10 +102,15 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     spawn_app_on(Arc::new(TestDatabase::create().await), configure).await
 }
 
-/// Another instance of the app, on the database of `first` (which may be stopped): two
-/// instances side by side, or a restart.
+/// Another instance of the app, on the database (and Redis key prefix) of `first`, which may be
+/// stopped: two instances side by side, or a restart.
 pub async fn spawn_app_beside(first: &TestApp, configure: impl FnOnce(&mut Config)) -> TestApp {
-    spawn_app_on(first.database.clone(), configure).await
+    let prefix = first.session_redis_prefix.clone();
+    spawn_app_on(first.database.clone(), |config| {
+        config.session_redis_prefix = prefix;
+        configure(config);
+    })
+    .await
 }
 
 async fn spawn_app_on(database: Arc<TestDatabase>, configure: impl FnOnce(&mut Config)) -> TestApp {
@@ -117,6 +124,7 @@ async fn spawn_app_on(database: Arc<TestDatabase>, configure: impl FnOnce(&mut C
     }
     configure(&mut config);
     let cookie_name = config.session_cookie_name.clone();
+    let session_redis_prefix = config.session_redis_prefix.clone();
     let application = Application::build(config, Clock::default())
         .await
         .expect("the application starts");
@@ -136,6 +144,7 @@ async fn spawn_app_on(database: Arc<TestDatabase>, configure: impl FnOnce(&mut C
         state,
         cookie_name,
         database,
+        session_redis_prefix,
         server,
     }
 }
@@ -263,13 +272,21 @@ impl TestApp {
             .json(&customer.credentials())
             .await;
         assert_eq!(response.status(), StatusCode::OK);
-        let prefix = format!("{}=", self.cookie_name);
-        set_cookies(&response)
-            .iter()
-            .find_map(|cookie| cookie.strip_prefix(&prefix))
-            .and_then(|rest| rest.split(';').next())
-            .unwrap()
-            .to_owned()
+        session_key_set_by(&response, &self.cookie_name)
+    }
+
+    /// Logs `customer` in from a phone (a browser of its own) behind our proxy, which forwarded
+    /// the phone's address [`PHONE_IP`]; the phone's session key.
+    pub async fn log_in_from_phone(&self, customer: &Customer) -> String {
+        let response = self
+            .send(Method::POST, "/users/login/")
+            .without_cookies()
+            .header("user-agent", PHONE_USER_AGENT)
+            .header("x-forwarded-for", PHONE_IP)
+            .json(&customer.credentials())
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        session_key_set_by(&response, &self.cookie_name)
     }
 
     /// `GET /current_user/` with only the session `key`; the status.
@@ -281,6 +298,18 @@ impl TestApp {
             .status()
     }
 
+    /// The kinds in the customer's security log, newest first (its first 100 events).
+    pub async fn security_event_kinds(&self) -> Vec<String> {
+        let response = self.get("/users/security-events/?limit=100").await;
+        assert_eq!(response.status(), StatusCode::OK);
+        json_body(response).await["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|event| event["kind"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
     /// Ends the server as a crash would: no more requests, its background tasks stopped.
     pub fn stop(&self) {
         self.server.abort();
@@ -290,6 +319,22 @@ impl TestApp {
     pub fn advance_clock(&self, by: std::time::Duration) {
         self.state.clock.advance(by);
     }
+}
+
+/// The user agent of [`TestApp::log_in_from_phone`].
+pub const PHONE_USER_AGENT: &str = "ShopApp/2.1 (Android 14)";
+/// The address our proxy forwards for [`TestApp::log_in_from_phone`].
+pub const PHONE_IP: &str = "203.0.113.7";
+
+/// The session key a response sets in the cookie `cookie_name`.
+fn session_key_set_by(response: &Response, cookie_name: &str) -> String {
+    let prefix = format!("{cookie_name}=");
+    set_cookies(response)
+        .iter()
+        .find_map(|cookie| cookie.strip_prefix(&prefix))
+        .and_then(|rest| rest.split(';').next())
+        .unwrap()
+        .to_owned()
 }
 
 /// The `Set-Cookie` headers of a response.
