@@ -144,6 +144,11 @@ pub struct Config {
     #[arg(long, env = "ACCOUNT_EMAIL_VERIFICATION", default_value = "optional")]
     pub account_email_verification: EmailVerification,
 
+    /// Comma-separated social login providers (`google,apple,facebook`); each one's
+    /// `SOCIAL_<NAME>_*` variables are read from the environment (README, "Social login").
+    #[arg(long, env = "SOCIAL_PROVIDERS", default_value = "", value_parser = crate::social::ProviderConfigs::from_env)]
+    pub social_providers: crate::social::ProviderConfigs,
+
     /// What to do; without a command the server runs.
     #[command(subcommand)]
     pub command: Option<Command>,

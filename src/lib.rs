@@ -33,6 +33,8 @@ pub mod outbox;
 pub mod password_reset;
 /// Server-side sessions for guests and customers: keys, stores, the load/save layer.
 pub mod sessions;
+/// Social login (Google, Apple, Facebook: OpenID Connect and OAuth 2) and the account's links.
+pub mod social;
 /// Application start-up: router, middleware order, background tasks.
 pub mod startup;
 /// The state every request handler can reach.

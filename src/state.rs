@@ -16,6 +16,7 @@ use crate::{
     http::{BodyLimits, client_ip::TrustedProxies, csrf::CsrfSettings},
     mail::MailTemplates,
     sessions::SessionManager,
+    social,
 };
 
 /// Handles shared by all requests; reads as [`Services`].
@@ -61,6 +62,8 @@ pub struct Services {
     pub geo: GeoCache,
     /// The sections of the customer's data export, one or more per area.
     pub exports: ExportSections,
+    /// The social login providers' clients.
+    pub social: social::Providers,
 }
 
 impl FromRef<AppState> for BodyLimits {

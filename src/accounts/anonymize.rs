@@ -11,7 +11,8 @@ use super::{
     queries,
 };
 use crate::{
-    addresses, email_addresses, http::ApiError, password_reset, sessions::Session, state::AppState,
+    addresses, email_addresses, http::ApiError, password_reset, sessions::Session, social,
+    state::AppState,
 };
 
 /// Erases `customer`'s personal data in one transaction (the account row, the consents withdrawn
@@ -68,5 +69,6 @@ async fn erase_owned_data(db: &impl ConnectionTrait, customer_id: i64) -> Result
     addresses::queries::delete_customer_addresses(db, customer_id).await?;
     password_reset::queries::delete_token(db, customer_id).await?;
     email_addresses::forget_customer(db, customer_id).await?;
+    social::forget_customer(db, customer_id).await?;
     Ok(())
 }

@@ -56,6 +56,8 @@ pub struct Model {
     pub version: i64,
     /// When the current address was confirmed; `None`: unverified (migration m0011).
     pub email_verified_at: Option<DateTimeUtc>,
+    /// Whether a social login provider is linked (kept by `social`; migration m0019).
+    pub is_social_networks_connected: bool,
 }
 
 /// No relations yet.

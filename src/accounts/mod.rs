@@ -24,7 +24,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use self::{consents::ConsentSource, types::NewCustomer};
 pub use self::{
     export::{ConsentsSection, ProfileSection, SessionsSection},
-    types::{Customer, Email, Gender, NewPassword, NewPasswordForm, PhoneNumber, ProfileChange},
+    types::{
+        Customer, Email, Gender, NewPassword, NewPasswordForm, PhoneNumber, ProfileChange,
+        wire_time,
+    },
 };
 use crate::{
     db::{Reader, WriteTransaction},
@@ -221,26 +224,97 @@ async fn create_customer(
     language: &RequestLanguage,
     taken: impl FnOnce() -> ApiError,
 ) -> Result<Customer, ApiError> {
-    let now = state.clock.now();
-    let duplicate = |error| ApiError::unless_duplicate(error, taken);
     let transaction = state.db.write().await?;
-    let customer = queries::insert_customer(&transaction, new_customer, password_hash, now)
+    let customer = insert_customer(state, &transaction, new_customer, password_hash)
         .await
-        .map_err(duplicate)?;
-    // The consents the registration gives are recorded with the account (account.md §11).
-    let given = consents::changes_between(None, &customer);
-    consents::record(
-        &transaction,
-        customer.id,
-        &given,
-        ConsentSource::Registration,
-        now,
-    )
-    .await?;
+        .map_err(|error| ApiError::unless_duplicate(error, taken))?;
     if state.settings.email_verification.mails_a_link() {
         email_addresses::mail_confirmation_link(state, &transaction, &customer, language).await?;
     }
     transaction.commit().await?;
+    Ok(customer)
+}
+
+/// Creates, in the caller's transaction `db`, the account of a visitor who signed in through a
+/// social login provider (the caller links it in the same transaction): no usable password, no
+/// consents given, `attributes.register_client_type` = the provider. Its address is verified
+/// when the provider asserted it; otherwise a confirmation link is mailed as at registration.
+/// An address registered meanwhile is a unique-constraint violation.
+pub async fn create_social_customer(
+    state: &AppState,
+    db: &impl sea_orm::ConnectionTrait,
+    sign_up: SocialSignUp,
+    language: &RequestLanguage,
+) -> Result<Customer, ApiError> {
+    let mut attributes = serde_json::Map::new();
+    attributes.insert(
+        "register_client_type".to_owned(),
+        Value::from(sign_up.provider),
+    );
+    let new_customer = NewCustomer {
+        email: sign_up.email,
+        // Never hashed: the account gets the unusable hash below.
+        password: secrecy::SecretString::default(),
+        first_name: sign_up.first_name,
+        last_name: sign_up.last_name,
+        phone: None,
+        gender: None,
+        date_of_birth: None,
+        email_allowed: false,
+        sms_allowed: false,
+        call_allowed: None,
+        whatsapp_allowed: None,
+        attributes,
+    };
+    let customer = insert_customer(
+        state,
+        db,
+        &new_customer,
+        passwords::unusable_password_hash(),
+    )
+    .await?;
+    if sign_up.is_email_verified {
+        let verified = queries::mark_email_verified(
+            db,
+            customer.id,
+            &customer.email.lowercase(),
+            state.clock.now(),
+        )
+        .await?;
+        return verified.ok_or_else(|| anyhow::anyhow!("the new account vanished").into());
+    }
+    if state.settings.email_verification.mails_a_link() {
+        email_addresses::mail_confirmation_link(state, db, &customer, language).await?;
+    }
+    Ok(customer)
+}
+
+/// What a social login provider tells about a visitor who has no account yet.
+pub struct SocialSignUp {
+    /// The provider's name, kept as `attributes.register_client_type`.
+    pub provider: String,
+    /// The address the provider gave.
+    pub email: Email,
+    /// Whether the provider asserted the address is the visitor's.
+    pub is_email_verified: bool,
+    /// Given name, at most 150 characters.
+    pub first_name: String,
+    /// Family name, at most 150 characters.
+    pub last_name: String,
+}
+
+/// Inserts a new customer and records the consents its registration gives (their history).
+async fn insert_customer(
+    state: &AppState,
+    db: &impl sea_orm::ConnectionTrait,
+    new_customer: &NewCustomer,
+    password_hash: String,
+) -> Result<Customer, sea_orm::DbErr> {
+    let now = state.clock.now();
+    let customer = queries::insert_customer(db, new_customer, password_hash, now).await?;
+    // The consents the registration gives are recorded with the account (account.md §11).
+    let given = consents::changes_between(None, &customer);
+    consents::record(db, customer.id, &given, ConsentSource::Registration, now).await?;
     Ok(customer)
 }
 
@@ -337,7 +411,7 @@ pub async fn reset_password(
 /// Logs `customer` in on `session` (login and registration): a session of somebody else is
 /// flushed first; the key rotates so a key known before login is useless after it; guest data
 /// stays. The login is recorded under the new key, from `user_agent`.
-async fn start_session(
+pub async fn start_session(
     state: &AppState,
     session: &Session,
     customer: &Customer,
@@ -396,6 +470,7 @@ mod tests {
             modified_date: now,
             version,
             email_verified_at: None,
+            is_social_networks_connected: false,
         })
     }
 

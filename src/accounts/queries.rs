@@ -95,6 +95,7 @@ pub async fn insert_customer(
         modified_date: Set(now),
         version: Set(0),
         email_verified_at: Set(None),
+        is_social_networks_connected: Set(false),
         ..Default::default()
     };
     row.insert(db).await.map(Customer::from)
@@ -149,6 +150,22 @@ pub async fn set_password_hash(
 ) -> Result<Option<Customer>, sea_orm::DbErr> {
     let changes = entity::ActiveModel {
         password: Set(hash),
+        modified_date: Set(now),
+        ..Default::default()
+    };
+    update_customer(db, id, changes).await
+}
+
+/// Records whether the customer has a social login link (the `social` area, in the transaction
+/// that adds or removes one); the customer as it now is, `None` when the account is gone.
+pub async fn set_social_networks_connected(
+    db: &impl ConnectionTrait,
+    id: i64,
+    connected: bool,
+    now: DateTime<Utc>,
+) -> Result<Option<Customer>, sea_orm::DbErr> {
+    let changes = entity::ActiveModel {
+        is_social_networks_connected: Set(connected),
         modified_date: Set(now),
         ..Default::default()
     };
@@ -236,6 +253,7 @@ pub async fn erase_personal_data(
         is_active: Set(false),
         language_code: Set(None),
         attributes: Set(Value::Object(serde_json::Map::new())),
+        is_social_networks_connected: Set(false),
         modified_date: Set(now),
         ..Default::default()
     };

@@ -27,6 +27,7 @@ use crate::{
     mail::{LogMailer, MailTemplates, Mailer, SmtpMailer},
     ops, outbox, password_reset,
     sessions::{self, SessionManager},
+    social,
     state::{AppState, Services},
     tasks::BackgroundTasks,
 };
@@ -85,6 +86,7 @@ impl Application {
             .password_hash_threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
         let customers = CustomerCache::new(config.session_cache_ttl);
+        let social_providers = social::Providers::new(&config.social_providers, clock.clone())?;
         let state = AppState::new(Services {
             db,
             sessions,
@@ -104,6 +106,7 @@ impl Application {
             metrics: ops::metrics_handle()?,
             geo: geo::GeoCache::new(),
             exports: export_sections()?,
+            social: social_providers,
         });
         let listener = TcpListener::bind(config.storefront_bind)
             .await
@@ -195,6 +198,7 @@ fn export_sections() -> anyhow::Result<ExportSections> {
         Arc::new(accounts::ConsentsSection),
         Arc::new(addresses::AddressesSection),
         Arc::new(accounts::SessionsSection),
+        Arc::new(social::SocialAccountsSection),
     ])
 }
 
@@ -222,6 +226,7 @@ pub fn router(state: AppState) -> Router {
         .merge(export::router())
         .merge(languages::router())
         .merge(ops::router())
+        .merge(social::router())
         .split_for_parts();
     api.merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
         .fallback(paths::not_found)

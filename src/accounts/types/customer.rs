@@ -52,6 +52,8 @@ pub struct Customer {
     pub modified_date: DateTime<Utc>,
     /// When the current address was confirmed; `None` while it is not.
     pub email_verified_at: Option<DateTime<Utc>>,
+    /// Whether a social login provider is linked to the account.
+    pub is_social_networks_connected: bool,
     pub(in crate::accounts) password_hash: String,
     version: i64,
     /// Derived once per load: read on every authenticated request.
@@ -85,6 +87,7 @@ impl From<entity::Model> for Customer {
             last_login: row.last_login,
             modified_date: row.modified_date,
             email_verified_at: row.email_verified_at,
+            is_social_networks_connected: row.is_social_networks_connected,
             session_auth_hash: session_auth_hash(&row.password),
             hashed_email,
             current_user_json: std::sync::OnceLock::new(),
