@@ -27,4 +27,5 @@ mod password_set;
 mod profile;
 mod registration;
 mod sessions;
+mod social_login;
 mod support;
