@@ -289,6 +289,31 @@ pub async fn create_social_customer(
     Ok(customer)
 }
 
+/// Called when a social login provider asserts that the visitor owns `customer`'s unverified
+/// address, in the caller's transaction `db`: the address becomes verified, and a password
+/// stops working, with every session it logged in, since whoever set it never proved the
+/// address. So an account registered beforehand with somebody else's address is not shared
+/// with its owner (pre-account takeover); the owner can set a password at
+/// `/users/password/set/`. The customer as it now is.
+pub async fn verify_email_through_provider(
+    state: &AppState,
+    db: &impl sea_orm::ConnectionTrait,
+    customer: &Customer,
+) -> Result<Customer, ApiError> {
+    let now = state.clock.now();
+    if customer.has_usable_password() {
+        queries::set_password_hash(db, customer.id, passwords::unusable_password_hash(), now)
+            .await?;
+        tracing::info!(
+            customer = customer.id,
+            "voided the password of an unverified account claimed through a provider"
+        );
+    }
+    let verified =
+        queries::mark_email_verified(db, customer.id, &customer.email.lowercase(), now).await?;
+    verified.ok_or_else(|| anyhow::anyhow!("the account changed meanwhile").into())
+}
+
 /// What a social login provider tells about a visitor who has no account yet.
 pub struct SocialSignUp {
     /// The provider's name, kept as `attributes.register_client_type`.

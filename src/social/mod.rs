@@ -187,7 +187,8 @@ async fn sign_in(
 
 /// The account `profile` opens, in one transaction: the one linked to the provider's subject
 /// (the link keeps the address reported now), else the one holding an address the provider
-/// asserts is verified (then linked), else a new one (linked). `None` when there is no address,
+/// asserts is verified (then linked, and its address verified: see
+/// [`accounts::verify_email_through_provider`]), else a new one (linked). `None` when there is no address,
 /// or an account holds the address but the provider does not vouch for it: an unverified
 /// address never opens somebody's account.
 async fn find_or_create_customer(
@@ -213,7 +214,10 @@ async fn find_or_create_customer(
         return Ok(customer);
     }
     let customer = match accounts::queries::find_by_email(&transaction, &email.lowercase()).await? {
-        Some(customer) if profile.is_email_verified => customer,
+        Some(customer) if profile.is_email_verified && customer.is_email_verified() => customer,
+        Some(customer) if profile.is_email_verified => {
+            accounts::verify_email_through_provider(state, &transaction, &customer).await?
+        }
         Some(_) => {
             tracing::info!(
                 provider,

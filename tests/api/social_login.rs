@@ -5,7 +5,9 @@
 
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
-use storefront::social::ProviderConfigs;
+use storefront::{
+    accounts::queries::mark_email_verified, config::EmailVerification, social::ProviderConfigs,
+};
 
 use crate::support::{
     Customer, TestApp, json_body,
@@ -225,7 +227,44 @@ async fn a_verified_provider_address_opens_the_existing_account_and_links_it() {
     assert_eq!(user["first_name"], "Jane");
     assert_eq!(user["is_social_networks_connected"], true);
     assert_eq!(user["attributes"]["register_client_type"], "default");
+    assert_eq!(user["is_email_verified"], true);
     assert_eq!(links(&app).await["count"], 1);
+    // Whoever registered never proved the address: that password no longer opens the account.
+    assert_eq!(
+        app.log_in_with(&customer.email, &customer.password).await,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
+async fn a_verified_account_keeps_its_password_when_linked() {
+    let customer = Customer::generate();
+    let provider = TestProvider::start(Person {
+        email: customer.email.clone(),
+        ..Person::generate()
+    })
+    .await;
+    let app = app_with_google(&provider).await;
+    register_elsewhere(&app, &customer).await;
+    // As if its confirmation link had been opened.
+    let id = app.database.ids("users").await[0];
+    mark_email_verified(
+        &app.state.db.write_one(),
+        id,
+        &customer.email.to_lowercase(),
+        app.state.clock.now(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+
+    let response = sign_in(&app, &provider, "google").await;
+
+    assert_signed_in(&response, &app, &customer.email);
+    assert_eq!(
+        app.log_in_with(&customer.email, &customer.password).await,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -526,4 +565,29 @@ async fn the_links_are_exported_and_go_with_anonymisation() {
     // The link went with the old account: the same person gets a new one.
     assert_signed_in(&again, &app, &person.email);
     assert_ne!(current_user(&app).await["pk"], first["pk"]);
+}
+
+#[tokio::test]
+async fn under_mandatory_verification_only_a_verified_provider_address_logs_in() {
+    let person = Person::generate();
+    let provider = TestProvider::start(person.clone()).await;
+    let mut providers = provider.openid_connect_config("google");
+    providers.0.extend(provider.oauth2_config("facebook").0);
+    let app = spawn_app_with(|config| {
+        config.social_providers = providers;
+        config.account_email_verification = EmailVerification::Mandatory;
+    })
+    .await;
+    guest_session(&app).await;
+
+    let unverified = sign_in(&app, &provider, "facebook").await;
+
+    assert_refused(&unverified, &app);
+    assert_eq!(app.current_user().await.status(), StatusCode::UNAUTHORIZED);
+    // The account waits for its confirmation link, as after a registration.
+    assert!(!is_unregistered(&app, &person.email).await);
+
+    let verified = sign_in(&app, &provider, "google").await;
+
+    assert_signed_in(&verified, &app, &person.email);
 }
