@@ -60,30 +60,10 @@ pub async fn forget_customer(
     queries::delete_customer_links(db, user_id).await
 }
 
-/// Where the provider sends the visitor back: on the shop's public host, whose storefront
-/// rewrites it to us.
-fn redirect_uri(
-    state: &AppState,
-    provider: &Provider,
-) -> anyhow::Result<openidconnect::RedirectUrl> {
-    let url = state
-        .settings
-        .public_link(&format!("/{}/login/callback/", provider.name()));
-    Ok(openidconnect::RedirectUrl::new(url)?)
-}
-
 /// Starts a login with `provider`: the URL to send the visitor to, the login kept in the
 /// session (a guest session is created for it).
-async fn start(
-    state: &AppState,
-    session: &Session,
-    provider: &Provider,
-) -> Result<Option<String>, ApiError> {
-    let started = match redirect_uri(state, provider) {
-        Ok(redirect_uri) => provider.start(redirect_uri).await,
-        Err(error) => Err(error),
-    };
-    match started {
+async fn start(session: &Session, provider: &Provider) -> Result<Option<String>, ApiError> {
+    match provider.start().await {
         Ok((url, pending)) => {
             session.insert(PENDING_LOGIN, pending).await?;
             Ok(Some(url.into()))
@@ -142,10 +122,7 @@ async fn sign_in(
         );
         return Ok(None);
     }
-    let profile = match redirect_uri(state, provider) {
-        Ok(redirect_uri) => provider.profile(code, pending, redirect_uri).await,
-        Err(error) => Err(error),
-    };
+    let profile = provider.profile(code, pending).await;
     let profile = match profile {
         Ok(profile) => profile,
         Err(error) => {

@@ -8,10 +8,12 @@
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use anyhow::Context;
+use oauth2::basic::BasicClient;
 use openidconnect::{
-    AuthType, AuthenticationFlow, AuthorizationCode, ClientId, ClientSecret, CsrfToken,
-    EndpointMaybeSet, EndpointNotSet, EndpointSet, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+    AuthType, AuthUrl, AuthenticationFlow, AuthorizationCode, ClaimsVerificationError, ClientId,
+    ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, Nonce,
+    OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
+    SignatureVerificationError, TokenResponse, TokenUrl,
     core::{CoreClient, CoreProviderMetadata, CoreResponseType},
     url::Url,
 };
@@ -22,7 +24,7 @@ use super::{
     settings::{Protocol, ProviderConfig, ProviderConfigs},
     types::{PendingLogin, Profile},
 };
-use crate::clock::Clock;
+use crate::{clock::Clock, config::PublicUrl};
 
 /// How long a provider's discovery document and keys are used before they are fetched again:
 /// providers publish a new signing key well before they sign with it.
@@ -47,8 +49,13 @@ type DiscoveredClient = CoreClient<
 pub struct Providers(Arc<HashMap<String, Provider>>);
 
 impl Providers {
-    /// Clients for `configs`, sharing one HTTP client; `clock` judges ID tokens' expiry.
-    pub fn new(configs: &ProviderConfigs, clock: Clock) -> anyhow::Result<Self> {
+    /// Clients for `configs`, sharing one HTTP client; visitors come back to `public_url` (the
+    /// storefront rewrites the callback to us); `clock` judges ID tokens' expiry.
+    pub fn new(
+        configs: &ProviderConfigs,
+        public_url: &PublicUrl,
+        clock: Clock,
+    ) -> anyhow::Result<Self> {
         // No redirects: a provider's answer is read where it was asked for, so a redirect
         // cannot turn a call into one to another host (the `oauth2` crate's SSRF advice).
         let http = reqwest::Client::builder()
@@ -56,22 +63,22 @@ impl Providers {
             .timeout(PROVIDER_TIMEOUT)
             .build()
             .context("building the social login HTTP client")?;
-        let providers = configs
-            .0
-            .iter()
-            .map(|config| {
-                let provider = Provider {
-                    config: config.clone(),
-                    http: http.clone(),
-                    clock: clock.clone(),
-                    metadata: moka::sync::Cache::builder()
-                        .max_capacity(1)
-                        .time_to_live(METADATA_TTL)
-                        .build(),
-                };
-                (config.name.clone(), provider)
-            })
-            .collect();
+        let mut providers = HashMap::new();
+        for config in &configs.0 {
+            let callback = format!("{}/{}/login/callback/", public_url.as_ref(), config.name);
+            let provider = Provider {
+                config: config.clone(),
+                redirect_uri: RedirectUrl::new(callback)
+                    .with_context(|| format!("the callback URL of {}", config.name))?,
+                http: http.clone(),
+                clock: clock.clone(),
+                metadata: moka::sync::Cache::builder()
+                    .max_capacity(1)
+                    .time_to_live(METADATA_TTL)
+                    .build(),
+            };
+            providers.insert(config.name.clone(), provider);
+        }
         Ok(Self(Arc::new(providers)))
     }
 
@@ -85,6 +92,8 @@ impl Providers {
 #[derive(Clone)]
 pub struct Provider {
     config: ProviderConfig,
+    /// `<STOREFRONT_PUBLIC_URL>/{name}/login/callback/`.
+    redirect_uri: RedirectUrl,
     http: reqwest::Client,
     clock: Clock,
     /// The OpenID Connect discovery document with the keys, while fresh.
@@ -98,7 +107,7 @@ impl Provider {
     }
 
     /// Where to send the visitor, and what the callback will need from the session.
-    pub async fn start(&self, redirect_uri: RedirectUrl) -> anyhow::Result<(Url, PendingLogin)> {
+    pub async fn start(&self) -> anyhow::Result<(Url, PendingLogin)> {
         let (pkce_challenge, pkce_verifier) = PkceCodeChallenge::new_random_sha256();
         let scopes = self
             .config
@@ -108,7 +117,7 @@ impl Provider {
         let (url, state, nonce) = match &self.config.protocol {
             Protocol::OpenIdConnect { .. } => {
                 let (url, state, nonce) = self
-                    .openid_client(redirect_uri)
+                    .openid_client()
                     .await?
                     .authorize_url(
                         AuthenticationFlow::<CoreResponseType>::AuthorizationCode,
@@ -126,10 +135,8 @@ impl Provider {
                 token_url,
                 ..
             } => {
-                let (url, state) = oauth2::basic::BasicClient::new(self.client_id())
-                    .set_auth_uri(authorize_url.clone())
-                    .set_token_uri(token_url.clone())
-                    .set_redirect_uri(redirect_uri)
+                let (url, state) = self
+                    .oauth2_client(authorize_url, token_url)
                     .authorize_url(CsrfToken::new_random)
                     .add_scopes(scopes)
                     .set_pkce_challenge(pkce_challenge)
@@ -147,17 +154,12 @@ impl Provider {
     }
 
     /// The visitor's profile, for the `code` the callback brought to the login `pending`.
-    pub async fn profile(
-        &self,
-        code: &str,
-        pending: PendingLogin,
-        redirect_uri: RedirectUrl,
-    ) -> anyhow::Result<Profile> {
+    pub async fn profile(&self, code: &str, pending: PendingLogin) -> anyhow::Result<Profile> {
         let code = AuthorizationCode::new(code.to_owned());
         let verifier = PkceCodeVerifier::new(pending.pkce_verifier.clone());
         match &self.config.protocol {
             Protocol::OpenIdConnect { .. } => {
-                let client = self.openid_client(redirect_uri).await?;
+                let client = self.openid_client().await?;
                 let tokens = client
                     .exchange_code(code)?
                     .set_pkce_verifier(verifier)
@@ -165,15 +167,25 @@ impl Provider {
                     .await
                     .context("exchanging the code")?;
                 let id_token = tokens.id_token().context("no ID token in the answer")?;
-                let clock = self.clock.clone();
-                let id_token_verifier = client.id_token_verifier().set_time_fn(move || clock.now());
                 let nonce_matches = |nonce: Option<&Nonce>| match nonce {
                     Some(nonce) if pending.is_nonce(nonce.secret()) => Ok(()),
                     _ => Err("the nonce is not the one sent".to_owned()),
                 };
-                let claims = id_token
-                    .claims(&id_token_verifier, nonce_matches)
-                    .context("checking the ID token")?;
+                let claims = match id_token.claims(&self.id_token_verifier(&client), nonce_matches)
+                {
+                    // Signed with a key published since the keys were fetched: fetch them again.
+                    Err(ClaimsVerificationError::SignatureVerification(
+                        SignatureVerificationError::NoMatchingKey,
+                    )) => {
+                        self.metadata.invalidate(&());
+                        let client = self.openid_client().await?;
+                        id_token
+                            .claims(&self.id_token_verifier(&client), nonce_matches)
+                            .cloned()
+                    }
+                    checked => checked.cloned(),
+                }
+                .context("checking the ID token")?;
                 let given_name = claims
                     .given_name()
                     .and_then(|claim| claim.get(None))
@@ -195,13 +207,8 @@ impl Provider {
                 token_url,
                 userinfo_url,
             } => {
-                let tokens = oauth2::basic::BasicClient::new(self.client_id())
-                    .set_client_secret(self.client_secret())
-                    .set_auth_uri(authorize_url.clone())
-                    .set_token_uri(token_url.clone())
-                    .set_redirect_uri(redirect_uri)
-                    // Facebook and Apple take the secret in the body only; Google both ways.
-                    .set_auth_type(AuthType::RequestBody)
+                let tokens = self
+                    .oauth2_client(authorize_url, token_url)
                     .exchange_code(code)
                     .set_pkce_verifier(verifier)
                     .request_async(&self.http)
@@ -225,7 +232,7 @@ impl Provider {
 
     /// The OpenID Connect client, from the provider's discovery document (fetched at most once
     /// an hour).
-    async fn openid_client(&self, redirect_uri: RedirectUrl) -> anyhow::Result<DiscoveredClient> {
+    async fn openid_client(&self) -> anyhow::Result<DiscoveredClient> {
         let Protocol::OpenIdConnect { issuer } = &self.config.protocol else {
             anyhow::bail!("{} is not an OpenID Connect provider", self.name());
         };
@@ -245,9 +252,33 @@ impl Provider {
             self.client_id(),
             Some(self.client_secret()),
         )
-        .set_redirect_uri(redirect_uri)
+        .set_redirect_uri(self.redirect_uri.clone())
         // Apple takes the secret in the body only; Google both ways.
         .set_auth_type(AuthType::RequestBody))
+    }
+
+    /// Checks ID tokens against `client`'s keys, issuer and audience; expiry by the app's clock.
+    fn id_token_verifier<'a>(
+        &self,
+        client: &'a DiscoveredClient,
+    ) -> openidconnect::IdTokenVerifier<'a, openidconnect::core::CoreJsonWebKey> {
+        let clock = self.clock.clone();
+        client.id_token_verifier().set_time_fn(move || clock.now())
+    }
+
+    /// The plain OAuth 2 client.
+    fn oauth2_client(
+        &self,
+        authorize_url: &AuthUrl,
+        token_url: &TokenUrl,
+    ) -> BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet> {
+        BasicClient::new(self.client_id())
+            .set_client_secret(self.client_secret())
+            .set_auth_uri(authorize_url.clone())
+            .set_token_uri(token_url.clone())
+            .set_redirect_uri(self.redirect_uri.clone())
+            // Facebook takes the secret in the body only.
+            .set_auth_type(AuthType::RequestBody)
     }
 
     fn client_id(&self) -> ClientId {

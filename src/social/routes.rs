@@ -49,7 +49,7 @@ pub async fn start_login(
         return Err(ApiError::NotFound);
     };
     let provider = state.social.get(&name).ok_or(ApiError::NotFound)?;
-    let location = super::start(&state, &session, provider).await?;
+    let location = super::start(&session, provider).await?;
     Ok(found(location.as_deref().unwrap_or(FAILED_LOCATION), None))
 }
 

@@ -86,7 +86,11 @@ impl Application {
             .password_hash_threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
         let customers = CustomerCache::new(config.session_cache_ttl);
-        let social_providers = social::Providers::new(&config.social_providers, clock.clone())?;
+        let social_providers = social::Providers::new(
+            &config.social_providers,
+            &settings.public_url,
+            clock.clone(),
+        )?;
         let state = AppState::new(Services {
             db,
             sessions,

@@ -402,6 +402,24 @@ async fn id_tokens_that_do_not_check_out_leave_the_visitor_a_guest() {
 }
 
 #[tokio::test]
+async fn a_signing_key_published_since_the_keys_were_fetched_is_fetched() {
+    let person = Person::generate();
+    let provider = TestProvider::start(person.clone()).await;
+    let app = app_with_google(&provider).await;
+    assert_signed_in(
+        &sign_in(&app, &provider, "google").await,
+        &app,
+        &person.email,
+    );
+    provider.rotate_signing_key();
+    app.set_cookie(&app.cookie_name, "signedoutbrowser");
+
+    let response = sign_in(&app, &provider, "google").await;
+
+    assert_signed_in(&response, &app, &person.email);
+}
+
+#[tokio::test]
 async fn a_provider_error_or_a_provider_down_sends_the_visitor_home() {
     let person = Person::generate();
     let provider = TestProvider::start(person.clone()).await;

@@ -90,7 +90,8 @@ struct ProviderState {
     id_tokens: Mutex<IdTokenKind>,
     /// Where the discovery document says the token endpoint is.
     token_endpoint: Mutex<String>,
-    signing_key: CoreRsaPrivateSigningKey,
+    /// Replaced when the provider rotates its key.
+    signing_key: Mutex<CoreRsaPrivateSigningKey>,
 }
 
 /// A running provider.
@@ -104,11 +105,7 @@ impl TestProvider {
     pub async fn start(person: Person) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let issuer = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-        let signing_key = CoreRsaPrivateSigningKey::from_pem(
-            TEST_ONLY_SIGNING_KEY,
-            Some(JsonWebKeyId::new("test-key".to_owned())),
-        )
-        .unwrap();
+        let signing_key = Mutex::new(signing_key("test-key"));
         let state = Arc::new(ProviderState {
             token_endpoint: Mutex::new(format!("{issuer}/token")),
             issuer: issuer.clone(),
@@ -157,6 +154,11 @@ impl TestProvider {
         ProviderConfigs::parse(name, |key| variables.get(key).cloned()).unwrap()
     }
 
+    /// Publishes a new signing key (a new key id) and signs with it from now on.
+    pub fn rotate_signing_key(&self) {
+        *self.state.signing_key.lock().unwrap() = signing_key("test-key-rotated");
+    }
+
     /// Who signs in from now on.
     pub fn sign_in_as(&self, person: &Person) {
         *self.state.person.lock().unwrap() = person.clone();
@@ -192,6 +194,15 @@ impl TestProvider {
     }
 }
 
+/// The fixed test key under the key id `kid`.
+fn signing_key(kid: &str) -> CoreRsaPrivateSigningKey {
+    CoreRsaPrivateSigningKey::from_pem(
+        TEST_ONLY_SIGNING_KEY,
+        Some(JsonWebKeyId::new(kid.to_owned())),
+    )
+    .unwrap()
+}
+
 /// The `Location` header of a response.
 pub fn location(response: &reqwest::Response) -> String {
     response
@@ -220,7 +231,7 @@ async fn discovery(State(state): State<Arc<ProviderState>>) -> Json<Value> {
 
 async fn keys(State(state): State<Arc<ProviderState>>) -> Json<CoreJsonWebKeySet> {
     Json(CoreJsonWebKeySet::new(vec![
-        state.signing_key.as_verification_key(),
+        state.signing_key.lock().unwrap().as_verification_key(),
     ]))
 }
 
@@ -332,7 +343,7 @@ fn id_token(state: &ProviderState, grant: &Grant) -> String {
     .set_nonce(grant.nonce.clone().map(Nonce::new));
     let token = CoreIdToken::new(
         claims,
-        &state.signing_key,
+        &*state.signing_key.lock().unwrap(),
         CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
         None,
         None,
