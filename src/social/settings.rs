@@ -258,6 +258,27 @@ mod tests {
     }
 
     #[test]
+    fn start_up_stops_on_one_line_naming_the_missing_variable() {
+        use clap::Parser;
+
+        let error = crate::config::Config::try_parse_from([
+            "storefront",
+            "--social-providers",
+            "unconfigured_test_provider",
+        ])
+        .unwrap_err()
+        .render()
+        .to_string();
+
+        let first_line = error.lines().next().unwrap();
+        assert!(first_line.contains("SOCIAL_PROVIDERS"), "{first_line}");
+        assert!(
+            first_line.contains("SOCIAL_UNCONFIGURED_TEST_PROVIDER_CLIENT_ID is not set"),
+            "{first_line}"
+        );
+    }
+
+    #[test]
     fn names_are_words_listed_once() {
         assert!(parse("google-oauth2", &CREDENTIALS).is_err());
         assert!(parse("google,google", &CREDENTIALS).is_err());
