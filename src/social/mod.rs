@@ -9,8 +9,8 @@
 //! An account is found by its link to the provider's subject, else by an address the provider
 //! asserts is verified (an unverified one never opens an existing account), else created. It
 //! reaches accounts only through their `pub` functions (`create_social_customer`,
-//! `start_session`, `queries::find_by_email`, `set_social_networks_connected`…); anonymisation
-//! calls [`forget_customer`].
+//! `verify_email_through_provider`, `start_session`, `queries::find_by_email`,
+//! `queries::set_social_networks_connected`…); anonymisation calls [`forget_customer`].
 
 mod entity;
 mod export;
@@ -165,9 +165,9 @@ async fn sign_in(
 /// The account `profile` opens, in one transaction: the one linked to the provider's subject
 /// (the link keeps the address reported now), else the one holding an address the provider
 /// asserts is verified (then linked, and its address verified: see
-/// [`accounts::verify_email_through_provider`]), else a new one (linked). `None` when there is no address,
-/// or an account holds the address but the provider does not vouch for it: an unverified
-/// address never opens somebody's account.
+/// [`accounts::verify_email_through_provider`]), else a new one (linked). `None` when there is
+/// no address, or an account holds the address but the provider does not vouch for it: an
+/// unverified address never opens somebody's account.
 async fn find_or_create_customer(
     state: &AppState,
     provider: &str,
