@@ -199,6 +199,10 @@ pub struct Config {
     /// their basket.
     #[arg(long, env = "AKIFAST_PERMISSIONS_TTL", default_value = "86400", value_parser = parse_positive_seconds)]
     pub akifast_permissions_ttl: Duration,
+    /// Comma-separated social login providers (`google,apple,facebook`); each one's
+    /// `SOCIAL_<NAME>_*` variables are read from the environment (README, "Social login").
+    #[arg(long, env = "SOCIAL_PROVIDERS", default_value = "", value_parser = crate::social::ProviderConfigs::from_env)]
+    pub social_providers: crate::social::ProviderConfigs,
 
     /// What to do; without a command the server runs.
     #[command(subcommand)]

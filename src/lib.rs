@@ -47,6 +47,8 @@ pub mod security_events;
 pub mod sessions;
 /// Sending one text message: the `SmsSender` trait, its HTTP gateway adapter and the logging one.
 pub mod sms;
+/// Social login (Google, Apple, Facebook: OpenID Connect and OAuth 2) and the account's links.
+pub mod social;
 /// Application start-up: router, middleware order, background tasks.
 pub mod startup;
 /// The state every request handler can reach.

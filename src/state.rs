@@ -17,6 +17,7 @@ use crate::{
     http::{BodyLimits, client_ip::TrustedProxies, csrf::CsrfSettings, internal::InternalToken},
     mail::MailTemplates,
     sessions::SessionManager,
+    social,
 };
 
 /// Handles shared by all requests; reads as [`Services`].
@@ -68,6 +69,8 @@ pub struct Services {
     pub card_tokens: TokenCipher,
     /// The internal API's bearer token (`STOREFRONT_INTERNAL_TOKEN`).
     pub internal_token: InternalToken,
+    /// The social login providers' clients.
+    pub social: social::Providers,
 }
 
 impl FromRef<AppState> for BodyLimits {

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::{
     addresses, cards, email_addresses, http::ApiError, password_reset, security_events,
-    sessions::Session, state::AppState,
+    sessions::Session, social, state::AppState,
 };
 
 /// Erases `customer`'s personal data in one transaction (the account row, the consents withdrawn
@@ -77,5 +77,6 @@ async fn erase_owned_data(
     // The cards go, and their tokens at the gateway through the outbox.
     cards::forget_customer(db, customer_id, now).await?;
     security_events::forget_customer(db, customer_id).await?;
+    social::forget_customer(db, customer_id).await?;
     Ok(())
 }

@@ -59,6 +59,8 @@ pub struct Model {
     /// The number a code sent by SMS was entered for; verified while it equals `phone`
     /// (migration m0014).
     pub verified_phone: Option<PhoneNumber>,
+    /// Whether a social login provider is linked (kept by `social`; migration m0019).
+    pub is_social_networks_connected: bool,
 }
 
 /// No relations yet.

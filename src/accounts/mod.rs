@@ -231,29 +231,126 @@ async fn create_customer(
     language: &RequestLanguage,
     taken: impl FnOnce() -> ApiError,
 ) -> Result<Customer, ApiError> {
-    let now = state.clock.now();
-    let duplicate = |error| ApiError::unless_duplicate(error, taken);
     let transaction = state.db.write().await?;
-    let customer = queries::insert_customer(&transaction, new_customer, password_hash, now)
+    let customer = insert_customer(state, &transaction, new_customer, password_hash)
         .await
-        .map_err(duplicate)?;
-    // The consents the registration gives are recorded with the account (account.md §11).
-    let given = consents::changes_between(None, &customer);
-    consents::record(
-        &transaction,
-        customer.id,
-        &given,
-        ConsentSource::Registration,
-        now,
-    )
-    .await?;
-    // Consents given in Akifast's checkout by a guest with this address wait for the account.
-    let customer = akifast::apply_at_registration(&transaction, customer, now).await?;
+        .map_err(|error| ApiError::unless_duplicate(error, taken))?;
     if state.settings.email_verification.mails_a_link() {
         email_addresses::mail_confirmation_link(state, &transaction, &customer, language).await?;
     }
     transaction.commit().await?;
     Ok(customer)
+}
+
+/// Creates, in the caller's transaction `db`, the account of a visitor who signed in through a
+/// social login provider (the caller links it in the same transaction): no usable password, no
+/// consents given, `attributes.register_client_type` = the provider. Its address is verified
+/// when the provider asserted it; otherwise a confirmation link is mailed as at registration.
+/// An address registered meanwhile is a unique-constraint violation.
+pub async fn create_social_customer(
+    state: &AppState,
+    db: &impl sea_orm::ConnectionTrait,
+    sign_up: SocialSignUp,
+    language: &RequestLanguage,
+) -> Result<Customer, ApiError> {
+    let mut attributes = serde_json::Map::new();
+    attributes.insert(
+        "register_client_type".to_owned(),
+        Value::from(sign_up.provider),
+    );
+    let new_customer = NewCustomer {
+        email: sign_up.email,
+        // Never hashed: the account gets the unusable hash below.
+        password: secrecy::SecretString::default(),
+        first_name: sign_up.first_name,
+        last_name: sign_up.last_name,
+        phone: None,
+        gender: None,
+        date_of_birth: None,
+        email_allowed: false,
+        sms_allowed: false,
+        call_allowed: None,
+        whatsapp_allowed: None,
+        attributes,
+        otp_code: None,
+        verified_phone: None,
+    };
+    let customer = insert_customer(
+        state,
+        db,
+        &new_customer,
+        passwords::unusable_password_hash(),
+    )
+    .await?;
+    if sign_up.is_email_verified {
+        let verified = queries::mark_email_verified(
+            db,
+            customer.id,
+            &customer.email.lowercase(),
+            state.clock.now(),
+        )
+        .await?;
+        return verified.ok_or_else(|| anyhow::anyhow!("the new account vanished").into());
+    }
+    if state.settings.email_verification.mails_a_link() {
+        email_addresses::mail_confirmation_link(state, db, &customer, language).await?;
+    }
+    Ok(customer)
+}
+
+/// Called when a social login provider asserts that the visitor owns `customer`'s unverified
+/// address, in the caller's transaction `db`: the address becomes verified, and a password
+/// stops working, with every session it logged in, since whoever set it never proved the
+/// address. So an account registered beforehand with somebody else's address is not shared
+/// with its owner (pre-account takeover); the owner can set a password at
+/// `/users/password/set/`. The customer as it now is.
+pub async fn verify_email_through_provider(
+    state: &AppState,
+    db: &impl sea_orm::ConnectionTrait,
+    customer: &Customer,
+) -> Result<Customer, ApiError> {
+    let now = state.clock.now();
+    if customer.has_usable_password() {
+        queries::set_password_hash(db, customer.id, passwords::unusable_password_hash(), now)
+            .await?;
+        tracing::info!(
+            customer = customer.id,
+            "voided the password of an unverified account claimed through a provider"
+        );
+    }
+    let verified =
+        queries::mark_email_verified(db, customer.id, &customer.email.lowercase(), now).await?;
+    verified.ok_or_else(|| anyhow::anyhow!("the account changed meanwhile").into())
+}
+
+/// What a social login provider tells about a visitor who has no account yet.
+pub struct SocialSignUp {
+    /// The provider's name, kept as `attributes.register_client_type`.
+    pub provider: String,
+    /// The address the provider gave.
+    pub email: Email,
+    /// Whether the provider asserted the address is the visitor's.
+    pub is_email_verified: bool,
+    /// Given name, at most 150 characters.
+    pub first_name: String,
+    /// Family name, at most 150 characters.
+    pub last_name: String,
+}
+
+/// Inserts a new customer and records the consents its registration gives (their history).
+async fn insert_customer(
+    state: &AppState,
+    db: &impl sea_orm::ConnectionTrait,
+    new_customer: &NewCustomer,
+    password_hash: String,
+) -> Result<Customer, sea_orm::DbErr> {
+    let now = state.clock.now();
+    let customer = queries::insert_customer(db, new_customer, password_hash, now).await?;
+    // The consents the registration gives are recorded with the account (account.md §11).
+    let given = consents::changes_between(None, &customer);
+    consents::record(db, customer.id, &given, ConsentSource::Registration, now).await?;
+    // Consents given in Akifast's checkout by a guest with this address wait for the account.
+    akifast::apply_at_registration(db, customer, now).await
 }
 
 /// Whether `password` is `customer`'s current one (a change that asks for it again). An account
@@ -434,6 +531,7 @@ mod tests {
             version,
             email_verified_at: None,
             verified_phone: None,
+            is_social_networks_connected: false,
         })
     }
 

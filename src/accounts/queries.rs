@@ -96,6 +96,7 @@ pub async fn insert_customer(
         version: Set(0),
         email_verified_at: Set(None),
         verified_phone: Set(customer.verified_phone.clone()),
+        is_social_networks_connected: Set(false),
         ..Default::default()
     };
     if let Some(phone) = &customer.verified_phone {
@@ -219,6 +220,22 @@ pub async fn set_password_hash(
     update_customer(db, id, changes).await
 }
 
+/// Records whether the customer has a social login link (the `social` area, in the transaction
+/// that adds or removes one); the customer as it now is, `None` when the account is gone.
+pub async fn set_social_networks_connected(
+    db: &impl ConnectionTrait,
+    id: i64,
+    connected: bool,
+    now: DateTime<Utc>,
+) -> Result<Option<Customer>, sea_orm::DbErr> {
+    let changes = entity::ActiveModel {
+        is_social_networks_connected: Set(connected),
+        modified_date: Set(now),
+        ..Default::default()
+    };
+    update_customer(db, id, changes).await
+}
+
 /// Records a login.
 pub async fn set_last_login(
     db: &impl ConnectionTrait,
@@ -301,6 +318,7 @@ pub async fn erase_personal_data(
         is_active: Set(false),
         language_code: Set(None),
         attributes: Set(Value::Object(serde_json::Map::new())),
+        is_social_networks_connected: Set(false),
         modified_date: Set(now),
         ..Default::default()
     };

@@ -21,6 +21,7 @@ use super::{ErrorDetail, FieldErrors, internal::BearerScheme};
         (name = "addresses", description = "The customer's address book"),
         (name = "geography", description = "Countries, cities, townships and districts (public)"),
         (name = "languages", description = "The visitor's language choice"),
+        (name = "social", description = "Social login (OpenID Connect, OAuth 2) and the account's links"),
         (name = "operations", description = "Health and metrics"),
         (name = "cards", description = "The customer's saved cards"),
         (name = "cards (internal)", description = "Saved cards arriving from the payment side"),

@@ -22,6 +22,7 @@ mod m0015_security_events;
 mod m0016_saved_cards;
 mod m0017_loyalty;
 mod m0018_akifast_permissions;
+mod m0019_social_accounts;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0016_saved_cards::Migration),
             Box::new(m0017_loyalty::Migration),
             Box::new(m0018_akifast_permissions::Migration),
+            Box::new(m0019_social_accounts::Migration),
         ]
     }
 }

@@ -34,6 +34,7 @@ use crate::{
     password_reset, security_events,
     sessions::{self, SessionManager},
     sms::{HttpSmsSender, LogSmsSender, SmsSender},
+    social,
     state::{AppState, Services},
     tasks::BackgroundTasks,
 };
@@ -102,6 +103,11 @@ impl Application {
             .password_hash_threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
         let customers = CustomerCache::new(config.session_cache_ttl);
+        let social_providers = social::Providers::new(
+            &config.social_providers,
+            &settings.public_url,
+            clock.clone(),
+        )?;
         let state = AppState::new(Services {
             db,
             sessions,
@@ -124,6 +130,7 @@ impl Application {
             exports: export_sections()?,
             card_tokens: card_tokens.clone(),
             internal_token,
+            social: social_providers,
         });
         let listener = TcpListener::bind(config.storefront_bind)
             .await
@@ -218,6 +225,7 @@ fn export_sections() -> anyhow::Result<ExportSections> {
         Arc::new(cards::SavedCardsSection),
         Arc::new(loyalty::LoyaltySection),
         Arc::new(security_events::SecurityEventsSection),
+        Arc::new(social::SocialAccountsSection),
     ])
 }
 
@@ -298,6 +306,7 @@ pub fn router(state: AppState) -> Router {
         .merge(loyalty::router())
         .merge(akifast::router())
         .merge(ops::router())
+        .merge(social::router())
         .split_for_parts();
     openapi.merge(internal_openapi);
     let internal_api = internal_api

@@ -43,6 +43,7 @@ async fn current_user_has_every_field_of_the_contract() {
             "hashed_email",
             "is_active",
             "is_email_verified",
+            "is_social_networks_connected",
             "last_login",
             "last_name",
             "phone",
@@ -56,6 +57,7 @@ async fn current_user_has_every_field_of_the_contract() {
     assert_eq!(user["email"], customer.email.as_str());
     assert_eq!(user["first_name"], "Jane");
     assert_eq!(user["is_email_verified"], false, "nobody opened a link yet");
+    assert_eq!(user["is_social_networks_connected"], false);
     assert_eq!(user["username"].as_str().unwrap().len(), 32);
     let date_joined = user["date_joined"].as_str().unwrap();
     assert!(

@@ -53,7 +53,8 @@ async fn the_export_is_one_document_of_named_sections() {
             "profile",
             "saved_cards",
             "security_events",
-            "sessions"
+            "sessions",
+            "social_accounts"
         ]
     );
 }

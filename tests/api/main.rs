@@ -35,4 +35,5 @@ mod profile;
 mod registration;
 mod security_events;
 mod sessions;
+mod social_login;
 mod support;

@@ -54,6 +54,8 @@ pub struct Customer {
     pub email_verified_at: Option<DateTime<Utc>>,
     /// The number a code sent by SMS was entered for (see [`Customer::verified_phone`]).
     verified_phone: Option<PhoneNumber>,
+    /// Whether a social login provider is linked to the account.
+    pub is_social_networks_connected: bool,
     pub(in crate::accounts) password_hash: String,
     version: i64,
     /// Derived once per load: read on every authenticated request.
@@ -88,6 +90,7 @@ impl From<entity::Model> for Customer {
             modified_date: row.modified_date,
             email_verified_at: row.email_verified_at,
             verified_phone: row.verified_phone,
+            is_social_networks_connected: row.is_social_networks_connected,
             session_auth_hash: session_auth_hash(&row.password),
             hashed_email,
             current_user_json: std::sync::OnceLock::new(),

@@ -37,6 +37,8 @@ pub struct CurrentUserView {
     is_active: bool,
     /// Whether the customer confirmed the current address.
     is_email_verified: bool,
+    /// Whether a social login provider (Google, Apple, Facebook…) is linked.
+    is_social_networks_connected: bool,
     user_type: String,
     #[schema(value_type = Object)]
     attributes: Value,
@@ -65,6 +67,7 @@ impl CurrentUserView {
             hashed_email: customer.hashed_email().to_owned(),
             is_active: customer.is_active,
             is_email_verified: customer.is_email_verified(),
+            is_social_networks_connected: customer.is_social_networks_connected,
             user_type: customer.user_type.clone(),
             attributes: customer.attributes.clone(),
         }

@@ -1,6 +1,7 @@
 //! `spawn_app()` and the customer's steps as `TestApp` methods.
 
 mod database;
+pub mod oidc;
 mod request;
 pub mod sms;
 pub mod smtp;
