@@ -5,6 +5,8 @@
 pub mod accounts;
 /// The customer's address book: CRUD, the primary address, corporate invoice fields.
 pub mod addresses;
+/// The captcha: its pages, the verifier, and the pass a solved captcha gives a session.
+pub mod captcha;
 /// Time as a dependency, so expiry can be tested without sleeping.
 pub mod clock;
 /// Command line and environment configuration: one clap struct.
@@ -21,6 +23,8 @@ pub mod geo;
 pub mod http;
 /// The visitor's language choice, kept in the session.
 pub mod languages;
+/// The shared limiter: named budgets of attempts per subject, in the database or Redis.
+pub mod limits;
 /// Sending one e-mail: the `Mailer` trait, its SMTP adapter and the logging one.
 pub mod mail;
 /// Schema migrations, one file each.

@@ -8,12 +8,14 @@ use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::{
     accounts::{CustomerCache, passwords::PasswordHasher},
+    captcha::Captcha,
     clock::Clock,
     config::Settings,
     db::Database,
     export::ExportSections,
     geo::GeoCache,
     http::{BodyLimits, client_ip::TrustedProxies, csrf::CsrfSettings},
+    limits::Limiter,
     mail::MailTemplates,
     sessions::SessionManager,
 };
@@ -61,6 +63,10 @@ pub struct Services {
     pub geo: GeoCache,
     /// The sections of the customer's data export, one or more per area.
     pub exports: ExportSections,
+    /// The shared limiter of attempts.
+    pub limits: Limiter,
+    /// The captcha's verifier and settings.
+    pub captcha: Captcha,
 }
 
 impl FromRef<AppState> for BodyLimits {

@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::{
     CurrentCustomer,
+    login_guard::{self, LoginGuard},
     logins::UserAgent,
     passwords::Verification,
     queries,
@@ -22,7 +23,7 @@ use crate::{
     config::EmailVerification,
     email_addresses,
     http::{
-        ApiError, ErrorDetail, FieldErrors, Payload,
+        ApiError, ClientIp, ErrorDetail, FieldErrors, Payload,
         csrf::{CsrfCheck, new_token, token_cookie},
         error::NON_FIELD_ERRORS,
         openapi::{LoggedInWrite, LoginRequired, PublicWrite},
@@ -41,18 +42,21 @@ use crate::{
     request_body = RegistrationForm,
     responses(
         (status = 201, description = "Registered and logged in, the session cookie set; or, under mandatory verification, registered and not logged in: `{\"non_field_errors\": [\"Verification e-mail sent.\"]}`", body = KeyView),
-        (status = 400, description = "Invalid fields", body = FieldErrors),
+        (status = 400, description = "Invalid fields; under `CAPTCHA_ON_REGISTRATION=always`, `{\"redirect_url\": \"/users/pz-captcha/?next=/users/registration/\"}` until a captcha is solved", body = FieldErrors),
+        (status = 429, description = "Too many registrations from the session or client IP, with `Retry-After`", body = FieldErrors),
         PublicWrite,
     ))]
 pub async fn register(
     State(state): State<AppState>,
     session: Session,
+    ClientIp(client_ip): ClientIp,
     UserAgent(user_agent): UserAgent,
     language: RequestLanguage,
     Payload(form): Payload<RegistrationForm>,
 ) -> Result<Response, ApiError> {
     let now = state.clock.now();
     let new_customer = form.parse(now.date_naive(), state.settings.phone_default_region)?;
+    login_guard::admit_registration(&state, &session, client_ip).await?;
     let taken = || {
         ApiError::field(
             "email",
@@ -88,17 +92,20 @@ pub async fn register(
     request_body = LoginForm,
     responses(
         (status = 200, description = "Logged in; the session cookie is set", body = KeyView),
-        (status = 400, description = "Invalid fields or credentials, a disabled account, or an unverified address under mandatory verification", body = FieldErrors),
+        (status = 400, description = "Invalid fields or credentials, a disabled account, or an unverified address under mandatory verification; after `CAPTCHA_AFTER_FAILURES` failures of the address or session, `{\"redirect_url\": \"/users/pz-captcha/?next=/users/login/\"}` until a captcha is solved", body = FieldErrors),
+        (status = 429, description = "Too many failed logins of the address, session or client IP: `{\"non_field_errors\": [\"Too many attempts. Try again later.\"]}` with `Retry-After`", body = FieldErrors),
         PublicWrite,
     ))]
 pub async fn log_in(
     State(state): State<AppState>,
     session: Session,
+    ClientIp(client_ip): ClientIp,
     UserAgent(user_agent): UserAgent,
     language: RequestLanguage,
     Payload(form): Payload<LoginForm>,
 ) -> Result<Json<KeyView>, ApiError> {
     let credentials = form.parse()?;
+    let guard = LoginGuard::admit(&state, &session, client_ip, &credentials.email).await?;
     let customer = queries::find_by_email(state.db.read(), &credentials.email.lowercase()).await?;
     let stored_hash = customer
         .as_ref()
@@ -110,11 +117,13 @@ pub async fn log_in(
     let (mut customer, needs_rehash) = match (customer, verification) {
         (Some(customer), Verification::Valid { needs_rehash }) => (customer, needs_rehash),
         _ => {
+            guard.failed(&state, &session).await?;
             return Err(ApiError::non_field(
                 "Unable to log in with provided credentials.",
             ));
         }
     };
+    guard.passed(&state, &session).await?;
     // Said only to whoever knows the password, so it reveals nothing to a stranger.
     if !customer.is_active {
         return Err(ApiError::non_field("User account is disabled."));

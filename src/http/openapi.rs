@@ -16,6 +16,7 @@ use super::{ErrorDetail, FieldErrors};
         (name = "accounts", description = "Registration, login, logout, current user, profile, anonymisation"),
         (name = "export", description = "Everything stored about the customer, as one document"),
         (name = "password_reset", description = "Forgotten passwords: a reset link by e-mail"),
+        (name = "captcha", description = "The captcha asked for after failed logins"),
         (name = "addresses", description = "The customer's address book"),
         (name = "geography", description = "Countries, cities, townships and districts (public)"),
         (name = "languages", description = "The visitor's language choice"),

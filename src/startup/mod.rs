@@ -17,6 +17,7 @@ mod pipeline;
 use crate::{
     accounts::{self, CustomerCache, passwords::PasswordHasher},
     addresses,
+    captcha::{self, Captcha},
     clock::Clock,
     config::{Command, Config, GeoCommand, Settings},
     db, email_addresses,
@@ -24,6 +25,7 @@ use crate::{
     geo,
     http::{ApiError, BodyLimits, csrf, openapi::ApiDoc, paths},
     languages,
+    limits::{self, Limiter},
     mail::{LogMailer, MailTemplates, Mailer, SmtpMailer},
     ops, outbox, password_reset,
     sessions::{self, SessionManager},
@@ -85,6 +87,8 @@ impl Application {
             .password_hash_threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
         let customers = CustomerCache::new(config.session_cache_ttl);
+        let limits = Limiter::from_config(&config.limits, db.clone(), clock.clone()).await?;
+        let captcha = Captcha::from_config(&config.captcha, config.storefront_env)?;
         let state = AppState::new(Services {
             db,
             sessions,
@@ -104,6 +108,8 @@ impl Application {
             metrics: ops::metrics_handle()?,
             geo: geo::GeoCache::new(),
             exports: export_sections()?,
+            limits,
+            captcha,
         });
         let listener = TcpListener::bind(config.storefront_bind)
             .await
@@ -116,6 +122,7 @@ impl Application {
         );
         db::spawn_checkpoint_task(&tasks, state.db.clone(), WAL_CHECKPOINT_INTERVAL);
         ops::spawn_metrics_upkeep(&tasks, state.metrics.clone());
+        limits::spawn_purge_task(&tasks, state.limits.clone());
         outbox::spawn_worker(
             &tasks,
             state.db.clone(),
@@ -216,6 +223,7 @@ pub fn router(state: AppState) -> Router {
         .merge(csrf::router())
         .merge(accounts::router())
         .merge(password_reset::router())
+        .merge(captcha::router())
         .merge(email_addresses::router())
         .merge(geo::router())
         .merge(addresses::router())
