@@ -20,10 +20,6 @@ use crate::{
     state::AppState,
 };
 
-/// The session's count of failed logins (the contract's name; the limiter holds the count that
-/// matters, this keeps the session of a visitor who had none, as auth.md §3.2 asks).
-const SESSION_FAILED_LOGINS: &str = "failed_logins";
-
 const LOGINS: &str = "storefront_logins_total";
 
 /// Where a login is posted: where the captcha sends the client back to.
@@ -32,8 +28,8 @@ const REGISTRATION_PATH: &str = "/users/registration/";
 
 /// The counts of one login attempt.
 pub struct LoginGuard {
-    /// The address's and the session's.
-    account: [Count; 2],
+    /// The address's, and the session's when the visitor came with one.
+    account: Vec<Count>,
     /// The client IP's, when it is known.
     client_ip: Option<Count>,
 }
@@ -50,13 +46,16 @@ impl LoginGuard {
         email: &Email,
     ) -> Result<Self, ApiError> {
         let budgets = state.limits.budgets();
-        let session_id = session.storage_id().await?;
+        let mut account = vec![budgets.login_account.count("email", &email.lowercase())];
+        account.extend(
+            session
+                .stored_id()
+                .await?
+                .map(|id| budgets.login_account.count_session(&id)),
+        );
         let guard = Self {
-            account: [
-                budgets.login_account.count("email", &email.lowercase()),
-                budgets.login_account.count("session", session_id.as_ref()),
-            ],
-            client_ip: client_ip.map(|ip| budgets.login_client_ip.count("ip", &ip.to_string())),
+            account,
+            client_ip: client_ip.map(|ip| budgets.login_client_ip.count_client_ip(ip)),
         };
         if captcha::take_pass(session).await? {
             return Ok(guard);
@@ -81,21 +80,16 @@ impl LoginGuard {
     }
 
     /// Counts a failed attempt (a wrong password or an unknown address).
-    pub async fn failed(self, state: &AppState, session: &Session) -> Result<(), ApiError> {
-        let standings = state.limits.record(&self.counts()).await?;
-        let session_failures = standings.get(1).map_or(0, |standing| standing.hits);
-        session
-            .insert(SESSION_FAILED_LOGINS, session_failures)
-            .await?;
+    pub async fn failed(self, state: &AppState) -> Result<(), ApiError> {
+        state.limits.record(&self.counts()).await?;
         count_login("failure");
         Ok(())
     }
 
     /// The password was right: the address's and the session's failures are forgotten (the
     /// client IP's are not: it may be shared with an attacker's other attempts).
-    pub async fn passed(self, state: &AppState, session: &Session) -> Result<(), ApiError> {
+    pub async fn passed(self, state: &AppState) -> Result<(), ApiError> {
         state.limits.forget(&self.account).await?;
-        session.remove(SESSION_FAILED_LOGINS).await?;
         count_login("success");
         Ok(())
     }

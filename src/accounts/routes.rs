@@ -117,13 +117,13 @@ pub async fn log_in(
     let (mut customer, needs_rehash) = match (customer, verification) {
         (Some(customer), Verification::Valid { needs_rehash }) => (customer, needs_rehash),
         _ => {
-            guard.failed(&state, &session).await?;
+            guard.failed(&state).await?;
             return Err(ApiError::non_field(
                 "Unable to log in with provided credentials.",
             ));
         }
     };
-    guard.passed(&state, &session).await?;
+    guard.passed(&state).await?;
     // Said only to whoever knows the password, so it reveals nothing to a stranger.
     if !customer.is_active {
         return Err(ApiError::non_field("User account is disabled."));

@@ -27,13 +27,18 @@
 //!   refuse while blocked *before* comparing anything (so a right code or a right pair is
 //!   refused too, and costs no work), count the failure afterwards:
 //!   ```ignore
-//!   let mut counts = budgets.guest_order_lookup.for_visitor(&session_id, client_ip);
-//!   counts.push(budgets.guest_order_lookup.count("order", order_number.as_ref()));
+//!   let budget = &state.limits.budgets().guest_order_lookup;
+//!   let mut counts = budget.for_visitor(&session, client_ip).await?;
+//!   counts.push(budget.count("order", order_number.as_ref()));
 //!   state.limits.refuse_if_blocked(&counts, ThrottledBody::Detail).await?;
 //!   if !found { state.limits.record(&counts).await?; return Err(ApiError::NotFound); }
 //!   ```
-//!   (`otp_checking` the same, with `count("phone", …)`). A guest's session count only works
-//!   if the session is kept: the area stores something in it, as login does.
+//!   (`otp_checking` the same, with `count("phone", …)`).
+//!
+//! A visitor is counted per session only when it came with one: a request without a session
+//! would start a new one each time, and creating a session per refused attempt would make an
+//! attack cost writes. (The storefront's login form gets its session from the captcha page,
+//! which it loads whenever the form mounts.)
 
 mod config;
 mod entity;
@@ -113,11 +118,28 @@ impl Budget {
         }
     }
 
-    /// The counts of a visitor: its session's and, when known, its client IP's.
-    pub fn for_visitor(&self, session: &StorageId, client_ip: Option<IpAddr>) -> Vec<Count> {
-        let mut counts = vec![self.count("session", session.as_ref())];
-        counts.extend(client_ip.map(|ip| self.count("ip", &ip.to_string())));
-        counts
+    /// The count of a stored session ([`Session::stored_id`]).
+    pub fn count_session(&self, session: &StorageId) -> Count {
+        self.count("session", session.as_ref())
+    }
+
+    /// The count of a client IP.
+    pub fn count_client_ip(&self, client_ip: IpAddr) -> Count {
+        self.count("ip", &client_ip.to_string())
+    }
+
+    /// The counts of a visitor: its session's when it has one, its client IP's when known.
+    pub async fn for_visitor(
+        &self,
+        session: &Session,
+        client_ip: Option<IpAddr>,
+    ) -> anyhow::Result<Vec<Count>> {
+        let session = session.stored_id().await?;
+        Ok(session
+            .map(|id| self.count_session(&id))
+            .into_iter()
+            .chain(client_ip.map(|ip| self.count_client_ip(ip)))
+            .collect())
     }
 }
 
@@ -329,7 +351,7 @@ impl Limiter {
         subject: Option<(&str, &str)>,
         body: ThrottledBody,
     ) -> Result<(), ApiError> {
-        let mut counts = budget.for_visitor(&session.storage_id().await?, client_ip);
+        let mut counts = budget.for_visitor(session, client_ip).await?;
         counts.extend(subject.map(|(kind, value)| budget.count(kind, value)));
         self.take(&counts, body).await
     }

@@ -77,6 +77,7 @@ impl Application {
     pub async fn build(config: Config, clock: Clock) -> anyhow::Result<Self> {
         let mailer = mailer(&config)?;
         let settings = Settings::new(&config)?;
+        let captcha = Captcha::from_config(&config.captcha, config.storefront_env)?;
         let mail = MailTemplates::load(
             config.mail_templates_dir.as_deref(),
             settings.public_url.as_ref(),
@@ -88,7 +89,6 @@ impl Application {
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
         let customers = CustomerCache::new(config.session_cache_ttl);
         let limits = Limiter::from_config(&config.limits, db.clone(), clock.clone()).await?;
-        let captcha = Captcha::from_config(&config.captcha, config.storefront_env)?;
         let state = AppState::new(Services {
             db,
             sessions,
