@@ -208,10 +208,7 @@ async fn siteverify(status: StatusCode) -> (String, Arc<Mutex<Vec<Vec<(String, S
         }),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!(
-        "http://{}/siteverify",
-        listener.local_addr().unwrap()
-    );
+    let url = format!("http://{}/siteverify", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     (url, received)
 }
@@ -298,7 +295,10 @@ async fn the_captcha_page_redirects_to_next_once_solved_and_only_on_this_site() 
     let page = app.get("/users/captcha/?next=/users/login/").await;
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
-    assert!(html.contains("name=\"next\" value=\"/users/login/\""), "{html}");
+    assert!(
+        html.contains("name=\"next\" value=\"/users/login/\""),
+        "{html}"
+    );
     let post = |answer: &'static str, next: &'static str| {
         app.send(Method::POST, "/users/captcha/")
             .without_csrf_header()
@@ -320,7 +320,10 @@ async fn the_captcha_page_redirects_to_next_once_solved_and_only_on_this_site() 
         .await;
     let elsewhere = app
         .send(Method::POST, "/users/captcha/")
-        .form(&[("g-recaptcha-response", "dev-pass"), ("next", "//evil.example.com/")])
+        .form(&[
+            ("g-recaptcha-response", "dev-pass"),
+            ("next", "//evil.example.com/"),
+        ])
         .await;
     let unsolved = app
         .send(Method::POST, "/users/captcha/")
@@ -373,4 +376,55 @@ async fn the_development_verifier_is_refused_in_production() {
 
     assert!(error.contains("CAPTCHA_VERIFY_URL=dev"), "{error}");
     assert_eq!(error.lines().count(), 1, "{error}");
+}
+
+/// The value of the metric line that starts with `series` (`name{labels}`), 0 when absent.
+async fn metric(app: &TestApp, series: &str) -> f64 {
+    let text = app.get("/metrics").await.text().await.unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .map_or(0.0, |value| value.parse().unwrap())
+}
+
+#[tokio::test]
+async fn metrics_count_logins_by_outcome_throttling_captchas_and_password_checks() {
+    let app = spawn_app_with(|config| {
+        development_captcha(config);
+        config.captcha.captcha_after_failures = 1;
+        config.limits.login_ip_free_attempts = 1;
+    })
+    .await;
+    let series = [
+        "storefront_logins_total{outcome=\"failure\"}",
+        "storefront_logins_total{outcome=\"captcha_required\"}",
+        "storefront_logins_total{outcome=\"throttled\"}",
+        "storefront_captchas_shown_total",
+        "storefront_captchas_solved_total",
+        "storefront_throttled_requests_total{budget=\"login_ip\"}",
+        "storefront_password_verifications_total",
+    ];
+    let mut before = Vec::new();
+    for name in series {
+        before.push(metric(&app, name).await);
+    }
+    let email = Customer::generate().email;
+    load_captcha(&app).await;
+
+    log_in(&app, &email, WRONG_PASSWORD).await;
+    log_in(&app, &email, WRONG_PASSWORD).await;
+    solve(&app, "dev-pass").await;
+    let from_one_client_ip = || {
+        app.send(Method::POST, "/users/login/")
+            .without_cookies()
+            .header("x-forwarded-for", "203.0.113.50")
+            .json(&json!({"email": Customer::generate().email, "password": WRONG_PASSWORD}))
+    };
+    from_one_client_ip().await;
+    let throttled = from_one_client_ip().await;
+
+    assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
+    for (name, before) in series.into_iter().zip(before) {
+        let after = metric(&app, name).await;
+        assert!(after > before, "{name}: {before} → {after}");
+    }
 }

@@ -233,10 +233,17 @@ async fn a_trusted_proxy_names_the_client_ip(store: fn(&mut Config)) {
     let storefront_server = spray(&app, None, 3).await;
 
     use StatusCode as S;
-    assert_eq!(attacker, [S::BAD_REQUEST, S::BAD_REQUEST, S::TOO_MANY_REQUESTS]);
+    assert_eq!(
+        attacker,
+        [S::BAD_REQUEST, S::BAD_REQUEST, S::TOO_MANY_REQUESTS]
+    );
     assert_eq!(behind_another_proxy_hop, [S::TOO_MANY_REQUESTS]);
     assert_eq!(neighbour, [S::BAD_REQUEST]);
-    assert_eq!(storefront_server, [S::BAD_REQUEST; 3], "no client IP, no count");
+    assert_eq!(
+        storefront_server,
+        [S::BAD_REQUEST; 3],
+        "no client IP, no count"
+    );
 }
 
 #[tokio::test]
