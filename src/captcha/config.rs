@@ -74,3 +74,43 @@ fn parse_site_key(value: &str) -> Result<String, String> {
         Err("a site key of letters, digits and _".to_owned())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::config::Config;
+
+    fn parse(args: &[&str]) -> Result<Config, String> {
+        Config::try_parse_from(std::iter::once("storefront").chain(args.iter().copied()))
+            .map_err(|error| error.render().to_string())
+    }
+
+    #[test]
+    fn the_verifier_is_dev_or_a_url_and_the_site_key_word_characters() {
+        let dev = parse(&["--captcha-verify-url", "dev"]).unwrap();
+        let url = parse(&["--captcha-verify-url", "https://hcaptcha.com/siteverify"]).unwrap();
+        let bad_url = parse(&["--captcha-verify-url", "ftp://x"]).unwrap_err();
+        let bad_key = parse(&["--captcha-site-key", "6Lc-key"]).unwrap_err();
+
+        assert_eq!(
+            dev.captcha.captcha_verify_url,
+            Some(CaptchaVerifyUrl::Development)
+        );
+        assert_eq!(
+            url.captcha.captcha_verify_url,
+            Some(CaptchaVerifyUrl::SiteVerify(
+                "https://hcaptcha.com/siteverify".to_owned()
+            ))
+        );
+        assert!(
+            bad_url
+                .lines()
+                .next()
+                .unwrap()
+                .contains("CAPTCHA_VERIFY_URL")
+        );
+        assert!(bad_key.lines().next().unwrap().contains("CAPTCHA_SITE_KEY"));
+    }
+}

@@ -79,3 +79,32 @@ impl std::fmt::Debug for RateLimitStoreUrl {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use crate::config::Config;
+
+    fn first_error_line(args: &[&str]) -> String {
+        let error =
+            Config::try_parse_from(std::iter::once("storefront").chain(args.iter().copied()))
+                .unwrap_err()
+                .render()
+                .to_string();
+        error.lines().next().unwrap().to_owned()
+    }
+
+    #[test]
+    fn the_budgets_default_to_the_issue_and_a_bad_value_names_its_variable() {
+        let config = Config::try_parse_from(["storefront"]).unwrap();
+
+        assert_eq!(config.limits.login_free_attempts, 5);
+        assert_eq!(config.limits.login_ip_free_attempts, 20);
+        assert_eq!(config.limits.guest_order_lookup_attempts, 10);
+        let store = first_error_line(&["--rate-limit-store", "memcached://x"]);
+        assert!(store.contains("RATE_LIMIT_STORE"), "{store}");
+        let budget = first_error_line(&["--login-free-attempts", "many"]);
+        assert!(budget.contains("LOGIN_FREE_ATTEMPTS"), "{budget}");
+    }
+}
