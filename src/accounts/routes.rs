@@ -85,7 +85,10 @@ pub async fn register(
 }
 
 /// Logs in with e-mail and password. Unknown e-mail and wrong password get the same answer after
-/// the same work. The session key rotates; guest data stays with the session. Under mandatory
+/// the same work. Failures are counted per address, session and client IP: past
+/// `CAPTCHA_AFTER_FAILURES` the address or session needs a solved captcha, and past the free
+/// attempts each try waits twice as long as the last (429 with `Retry-After`). The session key
+/// rotates; guest data stays with the session. Under mandatory
 /// e-mail verification, an unverified account is refused (after the password checked out) and
 /// mailed a new confirmation link.
 #[utoipa::path(post, path = "/users/login/", tag = "accounts",

@@ -100,11 +100,6 @@ impl Budget {
         }
     }
 
-    /// The budget's name, as it appears in metrics.
-    pub fn name(&self) -> &'static str {
-        self.name
-    }
-
     /// The count of this budget for `subject`, a value of `kind` (`email`, `phone`, `order`):
     /// kept only as a hash, so the store holds no address or number.
     pub fn count(&self, kind: &str, subject: &str) -> Count {
