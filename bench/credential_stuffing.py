@@ -19,10 +19,10 @@ at most 2x), and what the attack cost: password verifications read from /metrics
 attempts that were refused (429 or the captcha) — those must cost none.
 
     python3 bench/credential_stuffing.py            # build target/release unless BENCH_STOREFRONT_BIN
-    ATTACKERS=8 IPS=50 ATTACK_SECONDS=20 python3 bench/credential_stuffing.py
+    ATTACKERS=6 IPS=50 ATTACK_SECONDS=20 python3 bench/credential_stuffing.py
 
 Env (defaults): HONEST=8 customers (one thread each), BROWSE=10 current_user calls per login,
-ATTACKERS=6 threads, ATTACK_EMAILS=2000, IPS=50, IDLE_SECONDS=10, ATTACK_SECONDS=20, BENCH_PORT=8080,
+ATTACKERS=8 threads, ATTACK_EMAILS=2000, IPS=10, IDLE_SECONDS=10, ATTACK_SECONDS=20, BENCH_PORT=8080,
 BENCH_STOREFRONT_BIN, WORK=bench/.work, OUT=bench/results/<UTC>-credential-stuffing. Results go
 to OUT/credential_stuffing.md. Run it on an idle machine.
 """
@@ -48,9 +48,9 @@ OUT = os.environ.get(
 )
 HONEST = int(os.environ.get("HONEST", "8"))
 BROWSE = int(os.environ.get("BROWSE", "10"))
-ATTACKERS = int(os.environ.get("ATTACKERS", "6"))
+ATTACKERS = int(os.environ.get("ATTACKERS", "8"))
 ATTACK_EMAILS = int(os.environ.get("ATTACK_EMAILS", "2000"))
-IPS = int(os.environ.get("IPS", "50"))
+IPS = int(os.environ.get("IPS", "10"))
 IDLE_SECONDS = float(os.environ.get("IDLE_SECONDS", "10"))
 ATTACK_SECONDS = float(os.environ.get("ATTACK_SECONDS", "20"))
 HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_PORT", "8080"))
