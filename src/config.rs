@@ -203,6 +203,18 @@ pub struct Config {
     /// `SOCIAL_<NAME>_*` variables are read from the environment (README, "Social login").
     #[arg(long, env = "SOCIAL_PROVIDERS", default_value = "", value_parser = crate::social::ProviderConfigs::from_env)]
     pub social_providers: crate::social::ProviderConfigs,
+    /// `development` or `production`; production refuses what only development may use
+    /// (`CAPTCHA_VERIFY_URL=dev`).
+    #[arg(long, env = "STOREFRONT_ENV", default_value = "development")]
+    pub storefront_env: Environment,
+
+    /// The shared limiter's store and budgets.
+    #[command(flatten)]
+    pub limits: crate::limits::LimitsConfig,
+
+    /// The captcha's verifier, keys and thresholds.
+    #[command(flatten)]
+    pub captcha: crate::captcha::CaptchaConfig,
 
     /// What to do; without a command the server runs.
     #[command(subcommand)]
@@ -241,6 +253,15 @@ pub enum LogFormat {
     Text,
     /// One JSON object per line.
     Json,
+}
+
+/// Where the server runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Environment {
+    /// A developer's machine or a test: development adapters are allowed.
+    Development,
+    /// Serving customers.
+    Production,
 }
 
 /// Whether customers confirm their e-mail address (django-allauth's `ACCOUNT_EMAIL_VERIFICATION`).

@@ -7,6 +7,8 @@ pub mod accounts;
 pub mod addresses;
 /// Akifast's checkout consents, kept until the order of their basket arrives.
 pub mod akifast;
+/// The captcha: its pages, the verifier, and the pass a solved captcha gives a session.
+pub mod captcha;
 /// The customer's saved cards: gateway tokens encrypted at rest, deletion at the gateway.
 pub mod cards;
 /// Time as a dependency, so expiry can be tested without sleeping.
@@ -27,6 +29,8 @@ pub mod geo;
 pub mod http;
 /// The visitor's language choice, kept in the session.
 pub mod languages;
+/// The shared limiter: named budgets of attempts per subject, in the database or Redis.
+pub mod limits;
 /// The customer's loyalty money: transactions from the order side, the balance as their sum.
 pub mod loyalty;
 /// Sending one e-mail: the `Mailer` trait, its SMTP adapter and the logging one.

@@ -8,6 +8,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::{
     accounts::{CustomerCache, logins::LastSeen, passwords::PasswordHasher},
+    captcha::Captcha,
     cards::TokenCipher,
     clock::Clock,
     config::Settings,
@@ -15,6 +16,7 @@ use crate::{
     export::ExportSections,
     geo::GeoCache,
     http::{BodyLimits, client_ip::TrustedProxies, csrf::CsrfSettings, internal::InternalToken},
+    limits::Limiter,
     mail::MailTemplates,
     sessions::SessionManager,
     social,
@@ -71,6 +73,10 @@ pub struct Services {
     pub internal_token: InternalToken,
     /// The social login providers' clients.
     pub social: social::Providers,
+    /// The shared limiter of attempts.
+    pub limits: Limiter,
+    /// The captcha's verifier and settings.
+    pub captcha: Captcha,
 }
 
 impl FromRef<AppState> for BodyLimits {

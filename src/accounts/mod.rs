@@ -9,6 +9,7 @@ mod anonymize;
 pub mod consents;
 mod entity;
 mod export;
+mod login_guard;
 pub mod logins;
 pub mod passwords;
 pub mod queries;

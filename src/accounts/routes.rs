@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::{
     CurrentCustomer,
+    login_guard::{self, LoginGuard},
     passwords::Verification,
     queries,
     types::{
@@ -45,7 +46,8 @@ use crate::{
     responses(
         (status = 201, description = "Registered and logged in, the session cookie set; or, under mandatory verification, registered and not logged in: `{\"non_field_errors\": [\"Verification e-mail sent.\"]}`", body = KeyView),
         (status = 202, description = "`REGISTRATION_OTP`: a code was sent to the phone; submit again with `code`", body = FieldErrors),
-        (status = 400, description = "Invalid fields", body = FieldErrors),
+        (status = 400, description = "Invalid fields; under `CAPTCHA_ON_REGISTRATION=always`, `{\"redirect_url\": \"/users/pz-captcha/?next=/users/registration/\"}` until a captcha is solved", body = FieldErrors),
+        (status = 429, description = "Too many registrations from the session or client IP, with `Retry-After`", body = FieldErrors),
         PublicWrite,
     ))]
 pub async fn register(
@@ -62,6 +64,7 @@ pub async fn register(
         settings.phone_default_region,
         settings.registration_otp,
     )?;
+    login_guard::admit_registration(&state, &session, requester.ip).await?;
     let taken = || {
         ApiError::field(
             "email",
@@ -97,7 +100,10 @@ pub async fn register(
 }
 
 /// Logs in with e-mail and password. Unknown e-mail and wrong password get the same answer after
-/// the same work. The session key rotates; guest data stays with the session. Under mandatory
+/// the same work. Failures are counted per address, session and client IP: past
+/// `CAPTCHA_AFTER_FAILURES` the address or session needs a solved captcha, and past the free
+/// attempts each try waits twice as long as the last (429 with `Retry-After`). The session key
+/// rotates; guest data stays with the session. Under mandatory
 /// e-mail verification, an unverified account is refused (after the password checked out) and
 /// mailed a new confirmation link. When `LOGIN_OTP` asks it of the account, a right password
 /// without `code` sends a code by SMS and answers 202; with the code, the login completes.
@@ -106,7 +112,8 @@ pub async fn register(
     responses(
         (status = 200, description = "Logged in; the session cookie is set", body = KeyView),
         (status = 202, description = "`LOGIN_OTP` for this account: a code was sent to its phone; submit again with `code`", body = FieldErrors),
-        (status = 400, description = "Invalid fields or credentials, a disabled account, or an unverified address under mandatory verification", body = FieldErrors),
+        (status = 400, description = "Invalid fields or credentials, a disabled account, or an unverified address under mandatory verification; after `CAPTCHA_AFTER_FAILURES` failures of the address or session, `{\"redirect_url\": \"/users/pz-captcha/?next=/users/login/\"}` until a captcha is solved", body = FieldErrors),
+        (status = 429, description = "Too many failed logins of the address, session or client IP: `{\"non_field_errors\": [\"Too many attempts. Try again later.\"]}` with `Retry-After`", body = FieldErrors),
         PublicWrite,
     ))]
 pub async fn log_in(
@@ -117,6 +124,7 @@ pub async fn log_in(
     Payload(form): Payload<LoginForm>,
 ) -> Result<Json<KeyView>, ApiError> {
     let credentials = form.parse()?;
+    let guard = LoginGuard::admit(&state, &session, requester.ip, &credentials.email).await?;
     let customer = queries::find_by_email(state.db.read(), &credentials.email.lowercase()).await?;
     let stored_hash = customer
         .as_ref()
@@ -128,6 +136,7 @@ pub async fn log_in(
     let (mut customer, needs_rehash) = match (customer, verification) {
         (Some(customer), Verification::Valid { needs_rehash }) => (customer, needs_rehash),
         (account, _) => {
+            guard.failed(&state).await?;
             let email = credentials.email.as_ref();
             security_events::record_failed_login(&state, account.as_ref(), email, &requester)
                 .await?;
@@ -136,6 +145,7 @@ pub async fn log_in(
             ));
         }
     };
+    guard.passed(&state).await?;
     // Said only to whoever knows the password, so it reveals nothing to a stranger.
     if !customer.is_active {
         return Err(ApiError::non_field("User account is disabled."));

@@ -9,10 +9,12 @@ use super::types::{EmailChangeForm, ResendEmailForm, Token, VerifyEmailForm};
 use crate::{
     accounts::CurrentCustomer,
     http::{
-        ApiError, ErrorDetail, FieldErrors, Payload, Requester,
+        ApiError, ClientIp, ErrorDetail, FieldErrors, Payload, Requester,
+        error::ThrottledBody,
         openapi::{LoggedInWrite, PublicWrite},
     },
     languages::RequestLanguage,
+    sessions::Session,
     state::AppState,
 };
 
@@ -65,14 +67,25 @@ pub async fn verify_email(
     responses(
         (status = 200, description = "`{\"detail\": \"ok\"}`, whether or not the address is registered", body = ErrorDetail),
         (status = 400, description = "Missing or malformed address", body = FieldErrors),
+        (status = 429, description = "Past `MAIL_REQUEST_ATTEMPTS` an hour for the address, session or client IP, with `Retry-After`", body = ErrorDetail),
         PublicWrite,
     ))]
 pub async fn resend_email(
     State(state): State<AppState>,
+    session: Session,
+    ClientIp(client_ip): ClientIp,
     language: RequestLanguage,
     Payload(form): Payload<ResendEmailForm>,
 ) -> Result<Json<ErrorDetail>, ApiError> {
-    super::resend(&state, &form.parse()?, &language).await?;
+    let email = form.parse()?;
+    let budget = &state.limits.budgets().mail_requests;
+    let address = email.lowercase();
+    let subject = Some(("email", address.as_str()));
+    state
+        .limits
+        .take_for_visitor(budget, &session, client_ip, subject, ThrottledBody::Detail)
+        .await?;
+    super::resend(&state, &email, &language).await?;
     Ok(ErrorDetail::json("ok"))
 }
 

@@ -142,6 +142,9 @@ pub enum ApiError {
         /// `{"detail": ...}` or, where a form shows it (login), field errors.
         body: ThrottledBody,
     },
+    /// 400 `{"redirect_url": "..."}` and no other key: the client must go through that page
+    /// first (the captcha, auth.md §3.4).
+    Redirect(String),
     /// 500: a bug or an unavailable dependency; the cause is logged, never sent.
     Internal(anyhow::Error),
 }
@@ -196,7 +199,7 @@ impl ApiError {
 
     fn status(&self) -> StatusCode {
         match self {
-            Self::Validation(_) => StatusCode::BAD_REQUEST,
+            Self::Validation(_) | Self::Redirect(_) => StatusCode::BAD_REQUEST,
             Self::Form(status, _) => *status,
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
             Self::Csrf(_) => StatusCode::FORBIDDEN,
@@ -270,6 +273,7 @@ impl IntoResponse for ApiError {
         let status = self.status();
         let body = match self {
             Self::Validation(errors) | Self::Form(_, errors) => json!(errors),
+            Self::Redirect(url) => json!({ "redirect_url": url }),
             Self::Unauthenticated => detail("Authentication credentials were not provided."),
             Self::Csrf(failure) => detail(format!("CSRF Failed: {failure}")),
             Self::NotFound => detail("Not found."),

@@ -18,6 +18,7 @@ use super::{ErrorDetail, FieldErrors, internal::BearerScheme};
         (name = "security_events", description = "The customer's security log"),
         (name = "export", description = "Everything stored about the customer, as one document"),
         (name = "password_reset", description = "Forgotten passwords: a reset link by e-mail"),
+        (name = "captcha", description = "The captcha asked for after failed logins"),
         (name = "addresses", description = "The customer's address book"),
         (name = "geography", description = "Countries, cities, townships and districts (public)"),
         (name = "languages", description = "The visitor's language choice"),

@@ -17,6 +17,7 @@ mod m0009_outbox_throttle;
 mod m0010_password_reset_tokens;
 mod m0011_email_addresses;
 mod m0012_privacy;
+mod m0013_rate_limits;
 mod m0014_phone_verification;
 mod m0015_security_events;
 mod m0016_saved_cards;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_password_reset_tokens::Migration),
             Box::new(m0011_email_addresses::Migration),
             Box::new(m0012_privacy::Migration),
+            Box::new(m0013_rate_limits::Migration),
             Box::new(m0014_phone_verification::Migration),
             Box::new(m0015_security_events::Migration),
             Box::new(m0016_saved_cards::Migration),

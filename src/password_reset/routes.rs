@@ -9,8 +9,12 @@ use axum::{
 use super::types::{PasswordResetConfirmForm, PasswordResetForm, ResetLink};
 use crate::{
     accounts::NewPasswordForm,
-    http::{ApiError, ErrorDetail, FieldErrors, Payload, Requester, openapi::PublicWrite},
+    http::{
+        ApiError, ClientIp, ErrorDetail, FieldErrors, Payload, Requester, error::ThrottledBody,
+        openapi::PublicWrite,
+    },
     languages::RequestLanguage,
+    sessions::Session,
     state::AppState,
 };
 
@@ -36,14 +40,24 @@ impl<S: Send + Sync> FromRequestParts<S> for LinkInPath {
     responses(
         (status = 200, description = "Mailed if the account exists (the answer does not say)", body = ErrorDetail),
         (status = 400, description = "A missing or malformed address", body = FieldErrors),
+        (status = 429, description = "Past `MAIL_REQUEST_ATTEMPTS` an hour for the address, session or client IP, with `Retry-After`", body = ErrorDetail),
         PublicWrite,
     ))]
 pub async fn request_password_reset(
     State(state): State<AppState>,
+    session: Session,
+    ClientIp(client_ip): ClientIp,
     language: RequestLanguage,
     Payload(form): Payload<PasswordResetForm>,
 ) -> Result<Json<ErrorDetail>, ApiError> {
     let email = form.parse()?;
+    let budget = &state.limits.budgets().mail_requests;
+    let address = email.lowercase();
+    let subject = Some(("email", address.as_str()));
+    state
+        .limits
+        .take_for_visitor(budget, &session, client_ip, subject, ThrottledBody::Detail)
+        .await?;
     super::mail_reset_link(&state, &email, &language).await?;
     Ok(ErrorDetail::json("Password reset e-mail has been sent."))
 }

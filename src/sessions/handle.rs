@@ -147,6 +147,13 @@ impl Session {
         Ok(key.storage_id())
     }
 
+    /// The id of the stored session this request came with, if it came with one (a known, live
+    /// key): for a count kept per session, which a visitor without one cannot be held to.
+    pub async fn stored_id(&self) -> anyhow::Result<Option<StorageId>> {
+        let state = self.loaded().await?;
+        Ok(state.existing.as_ref().map(SessionKey::storage_id))
+    }
+
     /// Persists what changed; returns the `Set-Cookie` value to send, if any.
     pub(super) async fn commit(&self) -> anyhow::Result<Option<HeaderValue>> {
         let mut state = self.state.lock().await;

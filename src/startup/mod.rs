@@ -17,6 +17,7 @@ mod pipeline;
 use crate::{
     accounts::{self, CustomerCache, logins::LastSeen, passwords::PasswordHasher},
     addresses, akifast,
+    captcha::{self, Captcha},
     cards::{
         self, GatewayTokenDeletions, HttpPaymentGateway, LogPaymentGateway, PaymentGateway,
         TokenCipher,
@@ -27,7 +28,9 @@ use crate::{
     export::{self, ExportSections},
     geo,
     http::{ApiError, BodyLimits, csrf, internal, openapi::ApiDoc, paths},
-    languages, loyalty,
+    languages,
+    limits::{self, Limiter},
+    loyalty,
     mail::{LogMailer, MailTemplates, Mailer, SmtpMailer},
     ops, otp,
     outbox::{self, Couriers},
@@ -93,6 +96,7 @@ impl Application {
                 payment_gateway(&config)?,
             ),
         };
+        let captcha = Captcha::from_config(&config.captcha, config.storefront_env)?;
         let mail = MailTemplates::load(
             config.mail_templates_dir.as_deref(),
             settings.public_url.as_ref(),
@@ -108,6 +112,7 @@ impl Application {
             &settings.public_url,
             clock.clone(),
         )?;
+        let limits = Limiter::from_config(&config.limits, db.clone(), clock.clone()).await?;
         let state = AppState::new(Services {
             db,
             sessions,
@@ -131,6 +136,8 @@ impl Application {
             card_tokens: card_tokens.clone(),
             internal_token,
             social: social_providers,
+            limits,
+            captcha,
         });
         let listener = TcpListener::bind(config.storefront_bind)
             .await
@@ -143,6 +150,7 @@ impl Application {
         );
         db::spawn_checkpoint_task(&tasks, state.db.clone(), WAL_CHECKPOINT_INTERVAL);
         ops::spawn_metrics_upkeep(&tasks, state.metrics.clone());
+        limits::spawn_purge_task(&tasks, state.limits.clone());
         outbox::spawn_worker(
             &tasks,
             state.db.clone(),
@@ -295,6 +303,7 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::router())
         .merge(password_reset::router())
         .merge(otp::router())
+        .merge(captcha::router())
         .merge(email_addresses::router())
         .merge(security_events::router())
         .merge(geo::router())

@@ -42,6 +42,10 @@ const DUMMY_HASH: &str = concat!(
     "$RdgffxlHViPnudZK4MXJ3IpIJmwJUZhiy4BYPkJQPUU",
 );
 
+/// Password verifications run (a dummy hash's too): what logins cost, for the operator to watch
+/// under a credential-stuffing attack.
+const VERIFICATIONS: &str = "storefront_password_verifications_total";
+
 /// Longest argon2 salt the PHC format carries (64 base64 characters).
 const MAX_SALT_LEN: usize = 48;
 
@@ -143,8 +147,12 @@ impl PasswordHasher {
         password: SecretString,
         stored: Option<String>,
     ) -> anyhow::Result<Verification> {
-        self.run_on_pool(move || verify_stored(&password, stored.as_deref()))
-            .await
+        self.run_on_pool(move || {
+            // Counted where the work is done: a request dropped while queued costs none.
+            metrics::counter!(VERIFICATIONS).increment(1);
+            verify_stored(&password, stored.as_deref())
+        })
+        .await
     }
 
     /// Runs `job` on the pool inside the caller's tracing span and awaits its result.

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use storefront::{
     clock::Clock,
     config::{Config, SessionStoreUrl},
+    limits::RateLimitStoreUrl,
     startup::Application,
     state::AppState,
 };
@@ -120,8 +121,9 @@ async fn spawn_app_on(database: Arc<TestDatabase>, configure: impl FnOnce(&mut C
     config.storefront_bind = "127.0.0.1:0".parse().unwrap();
     config.password_hash_threads = Some(2);
     if let Ok(url) = std::env::var("STOREFRONT_TEST_SESSION_STORE") {
-        config.session_store = SessionStoreUrl::Redis(url.into());
+        config.session_store = SessionStoreUrl::Redis(url.clone().into());
         config.session_redis_prefix = format!("test:{}:", random_word(16));
+        count_in_redis_at(&mut config, url);
     }
     configure(&mut config);
     let cookie_name = config.session_cookie_name.clone();
@@ -132,12 +134,7 @@ async fn spawn_app_on(database: Arc<TestDatabase>, configure: impl FnOnce(&mut C
     let address = format!("http://127.0.0.1:{}", application.port());
     let state = application.state().clone();
     let server = tokio::spawn(application.run_until_stopped()).abort_handle();
-    let jar = Arc::new(reqwest::cookie::Jar::default());
-    let client = reqwest::Client::builder()
-        .cookie_provider(jar.clone())
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let (client, jar) = browser();
     TestApp {
         address,
         client,
@@ -150,7 +147,46 @@ async fn spawn_app_on(database: Arc<TestDatabase>, configure: impl FnOnce(&mut C
     }
 }
 
+/// The limiter's counts in Redis (`STOREFRONT_TEST_REDIS_URL`, by default the local server),
+/// under a prefix of this app's own.
+pub fn count_in_redis(config: &mut Config) {
+    let url = std::env::var("STOREFRONT_TEST_REDIS_URL")
+        .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+    count_in_redis_at(config, url);
+}
+
+fn count_in_redis_at(config: &mut Config, url: String) {
+    config.limits.rate_limit_store = RateLimitStoreUrl::Redis(url.into());
+    config.limits.rate_limit_redis_prefix = format!("test:{}:limit:", random_word(16));
+}
+
+/// A client with a cookie jar of its own, following no redirects.
+fn browser() -> (reqwest::Client, Arc<reqwest::cookie::Jar>) {
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let client = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    (client, jar)
+}
+
 impl TestApp {
+    /// The same app seen from another browser: a cookie jar of its own.
+    pub fn another_browser(&self) -> TestApp {
+        let (client, jar) = browser();
+        TestApp {
+            address: self.address.clone(),
+            client,
+            jar,
+            state: self.state.clone(),
+            cookie_name: self.cookie_name.clone(),
+            database: self.database.clone(),
+            session_redis_prefix: self.session_redis_prefix.clone(),
+            server: self.server.clone(),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
