@@ -27,6 +27,8 @@ pub mod mail;
 pub mod migrations;
 /// Operator endpoints: health check and Prometheus metrics.
 pub mod ops;
+/// Orders from the shop's order system, and customers' cancellations and returns.
+pub mod orders;
 /// The transactional outbox: messages written with the change that causes them, sent by a worker.
 pub mod outbox;
 /// Forgotten passwords: a reset link by e-mail, then a new password through it.

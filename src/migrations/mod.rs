@@ -17,6 +17,7 @@ mod m0009_outbox_throttle;
 mod m0010_password_reset_tokens;
 mod m0011_email_addresses;
 mod m0012_privacy;
+mod m0020_orders;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_password_reset_tokens::Migration),
             Box::new(m0011_email_addresses::Migration),
             Box::new(m0012_privacy::Migration),
+            Box::new(m0020_orders::Migration),
         ]
     }
 }

@@ -25,7 +25,7 @@ use crate::{
     http::{ApiError, BodyLimits, csrf, openapi::ApiDoc, paths},
     languages,
     mail::{LogMailer, MailTemplates, Mailer, SmtpMailer},
-    ops, outbox, password_reset,
+    ops, orders, outbox, password_reset,
     sessions::{self, SessionManager},
     state::{AppState, Services},
     tasks::BackgroundTasks,
@@ -219,6 +219,7 @@ pub fn router(state: AppState) -> Router {
         .merge(email_addresses::router())
         .merge(geo::router())
         .merge(addresses::router())
+        .merge(orders::router())
         .merge(export::router())
         .merge(languages::router())
         .merge(ops::router())
