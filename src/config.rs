@@ -144,6 +144,39 @@ pub struct Config {
     #[arg(long, env = "ACCOUNT_EMAIL_VERIFICATION", default_value = "optional")]
     pub account_email_verification: EmailVerification,
 
+    /// Bearer token of the internal API (`/internal/…`, the payment and order side's calls).
+    /// Unset or empty: the whole internal API answers 404.
+    #[arg(long, env = "STOREFRONT_INTERNAL_TOKEN", value_parser = parse_secret, hide_env_values = true)]
+    pub storefront_internal_token: Option<SecretString>,
+
+    /// Key encrypting saved cards' gateway tokens at rest: 32 bytes in standard base64. Required
+    /// once cards can arrive (`STOREFRONT_INTERNAL_TOKEN` or `PAYMENT_GATEWAY_URL` set).
+    #[arg(long, env = "CARD_TOKEN_KEY", value_parser = parse_secret, hide_env_values = true)]
+    pub card_token_key: Option<SecretString>,
+
+    /// The payment gateway (`https://pay.example.com/api`): a deleted saved card's token is
+    /// deleted there with `DELETE {url}/tokens/{token}`. Unset: the deletion is only logged.
+    #[arg(long, env = "PAYMENT_GATEWAY_URL", value_parser = PublicUrl::parse)]
+    pub payment_gateway_url: Option<PublicUrl>,
+
+    /// Bearer token sent to the payment gateway.
+    #[arg(long, env = "PAYMENT_GATEWAY_TOKEN", value_parser = parse_secret, hide_env_values = true)]
+    pub payment_gateway_token: Option<SecretString>,
+
+    /// Comma-separated ISO 4217 codes of the shop's currencies, as the client writes them (`try,usd`).
+    #[arg(long, env = "AVAILABLE_CURRENCIES", default_value = "try", value_parser = parse_currencies)]
+    pub available_currencies: Currencies,
+
+    /// The currency of a request that names none of `AVAILABLE_CURRENCIES` (no `x-currency`, no
+    /// stored choice); one of them, by default the first.
+    #[arg(long, env = "DEFAULT_CURRENCY", value_parser = parse_currency_code)]
+    pub default_currency: Option<String>,
+
+    /// Seconds Akifast's marketing consents (`POST /users/permissions/`) wait for the order of
+    /// their basket.
+    #[arg(long, env = "AKIFAST_PERMISSIONS_TTL", default_value = "86400", value_parser = parse_positive_seconds)]
+    pub akifast_permissions_ttl: Duration,
+
     /// What to do; without a command the server runs.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -390,6 +423,47 @@ fn parse_language_code(value: &str) -> Result<String, String> {
     Ok(code)
 }
 
+/// The shop's currencies, lower-case ISO 4217 codes; never empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Currencies(pub Vec<String>);
+
+impl Currencies {
+    /// The shop's code equal to `code` ignoring case and surrounding spaces, if any.
+    pub fn find(&self, code: &str) -> Option<&str> {
+        let code = code.trim();
+        self.0
+            .iter()
+            .find(|currency| currency.eq_ignore_ascii_case(code))
+            .map(String::as_str)
+    }
+}
+
+fn parse_currencies(value: &str) -> Result<Currencies, String> {
+    let codes = value
+        .split(',')
+        .map(str::trim)
+        .filter(|code| !code.is_empty())
+        .map(parse_currency_code)
+        .collect::<Result<Vec<_>, _>>()?;
+    if codes.is_empty() {
+        return Err("at least one currency code, e.g. try,usd".to_owned());
+    }
+    Ok(Currencies(codes))
+}
+
+fn parse_currency_code(value: &str) -> Result<String, String> {
+    let code = value.trim().to_ascii_lowercase();
+    if code.len() != 3 || !code.bytes().all(|byte| byte.is_ascii_lowercase()) {
+        return Err(format!("`{code}` is not a three-letter ISO 4217 code"));
+    }
+    Ok(code)
+}
+
+// Secrets are checked where they are used, not here: clap's error would quote the value.
+fn parse_secret(value: &str) -> Result<SecretString, String> {
+    Ok(SecretString::from(value.to_owned()))
+}
+
 fn parse_origins(value: &str) -> Result<TrustedOrigins, String> {
     let mut origins = Vec::new();
     for origin in value
@@ -482,6 +556,12 @@ pub struct Settings {
     pub email_verification: EmailVerification,
     /// Where the client's address may be read from `X-Forwarded-For`.
     pub trusted_proxies: crate::http::client_ip::TrustedProxies,
+    /// The shop's currencies.
+    pub available_currencies: Currencies,
+    /// The currency of a request that names none of `available_currencies`.
+    pub default_currency: String,
+    /// How long Akifast's consents wait for their basket's order.
+    pub akifast_permissions_ttl: Duration,
 }
 
 /// The public address links point to when `STOREFRONT_PUBLIC_URL` is unset (development: mails
@@ -499,6 +579,14 @@ impl Settings {
             Some(code) => code.clone(),
             None => config.languages.0[0].clone(),
         };
+        let default_currency = match &config.default_currency {
+            Some(code) if config.available_currencies.find(code).is_none() => anyhow::bail!(
+                "DEFAULT_CURRENCY={code} is not one of AVAILABLE_CURRENCIES={}",
+                config.available_currencies.0.join(",")
+            ),
+            Some(code) => code.clone(),
+            None => config.available_currencies.0[0].clone(),
+        };
         let public_url = match &config.storefront_public_url {
             Some(url) => url.clone(),
             None => PublicUrl(DEVELOPMENT_PUBLIC_URL.to_owned()),
@@ -513,6 +601,9 @@ impl Settings {
             password_reset_timeout: config.password_reset_timeout,
             email_verification: config.account_email_verification,
             trusted_proxies: config.trusted_proxies.clone(),
+            available_currencies: config.available_currencies.clone(),
+            default_currency,
+            akifast_permissions_ttl: config.akifast_permissions_ttl,
         })
     }
 
@@ -629,6 +720,45 @@ mod tests {
         assert!(
             first_line.contains("ACCOUNT_EMAIL_VERIFICATION"),
             "{first_line}"
+        );
+    }
+
+    #[test]
+    fn currencies_are_lower_cased_and_the_default_must_be_one_of_them() {
+        let first =
+            Settings::new(&parse(&["--available-currencies", "USD, try"]).unwrap()).unwrap();
+        let foreign = Settings::new(&parse(&["--default-currency", "eur"]).unwrap());
+        let error = parse(&["--available-currencies", "dollars"]).unwrap_err();
+
+        assert_eq!(first.available_currencies.0, ["usd", "try"]);
+        assert_eq!(first.default_currency, "usd");
+        assert_eq!(first.available_currencies.find(" TRY "), Some("try"));
+        let foreign = foreign.err().unwrap().to_string();
+        assert!(foreign.contains("DEFAULT_CURRENCY=eur"), "{foreign}");
+        assert!(
+            error
+                .lines()
+                .next()
+                .unwrap()
+                .contains("AVAILABLE_CURRENCIES"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn secrets_never_appear_in_an_error_or_debug_output() {
+        let config = parse(&[
+            "--card-token-key",
+            "c2VjcmV0",
+            "--storefront-internal-token",
+            "hush",
+        ])
+        .unwrap();
+
+        let debug = format!("{config:?}");
+        assert!(
+            !debug.contains("c2VjcmV0") && !debug.contains("hush"),
+            "{debug}"
         );
     }
 

@@ -5,10 +5,16 @@
 pub mod accounts;
 /// The customer's address book: CRUD, the primary address, corporate invoice fields.
 pub mod addresses;
+/// Akifast's checkout consents, kept until the order of their basket arrives.
+pub mod akifast;
+/// The customer's saved cards: gateway tokens encrypted at rest, deletion at the gateway.
+pub mod cards;
 /// Time as a dependency, so expiry can be tested without sleeping.
 pub mod clock;
 /// Command line and environment configuration: one clap struct.
 pub mod config;
+/// The visitor's currency: the `x-currency` header, the session's choice, the default.
+pub mod currencies;
 /// Database connection (SQLite or PostgreSQL) and migrations.
 pub mod db;
 /// The account's e-mail address: confirmation links and changing it to another address.
@@ -21,6 +27,8 @@ pub mod geo;
 pub mod http;
 /// The visitor's language choice, kept in the session.
 pub mod languages;
+/// The customer's loyalty money: transactions from the order side, the balance as their sum.
+pub mod loyalty;
 /// Sending one e-mail: the `Mailer` trait, its SMTP adapter and the logging one.
 pub mod mail;
 /// Schema migrations, one file each.

@@ -8,12 +8,13 @@ use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::{
     accounts::{CustomerCache, passwords::PasswordHasher},
+    cards::TokenCipher,
     clock::Clock,
     config::Settings,
     db::Database,
     export::ExportSections,
     geo::GeoCache,
-    http::{BodyLimits, client_ip::TrustedProxies, csrf::CsrfSettings},
+    http::{BodyLimits, client_ip::TrustedProxies, csrf::CsrfSettings, internal::InternalToken},
     mail::MailTemplates,
     sessions::SessionManager,
 };
@@ -61,6 +62,10 @@ pub struct Services {
     pub geo: GeoCache,
     /// The sections of the customer's data export, one or more per area.
     pub exports: ExportSections,
+    /// Seals and opens saved cards' gateway tokens (`CARD_TOKEN_KEY`).
+    pub card_tokens: TokenCipher,
+    /// The internal API's bearer token (`STOREFRONT_INTERNAL_TOKEN`).
+    pub internal_token: InternalToken,
 }
 
 impl FromRef<AppState> for BodyLimits {
@@ -72,6 +77,12 @@ impl FromRef<AppState> for BodyLimits {
 impl FromRef<AppState> for TrustedProxies {
     fn from_ref(state: &AppState) -> Self {
         state.settings.trusted_proxies.clone()
+    }
+}
+
+impl FromRef<AppState> for InternalToken {
+    fn from_ref(state: &AppState) -> Self {
+        state.internal_token.clone()
     }
 }
 

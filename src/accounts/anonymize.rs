@@ -1,6 +1,7 @@
 //! Anonymising an account (account.md §6): the customer's personal data erased for good, what
 //! the shop must keep left without anyone's name on it, every session ended.
 
+use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
 
 use super::{
@@ -11,7 +12,8 @@ use super::{
     queries,
 };
 use crate::{
-    addresses, email_addresses, http::ApiError, password_reset, sessions::Session, state::AppState,
+    addresses, cards, email_addresses, http::ApiError, password_reset, sessions::Session,
+    state::AppState,
 };
 
 /// Erases `customer`'s personal data in one transaction (the account row, the consents withdrawn
@@ -48,7 +50,7 @@ pub(super) async fn anonymize(
         now,
     )
     .await?;
-    erase_owned_data(&transaction, customer.id).await?;
+    erase_owned_data(&transaction, customer.id, now).await?;
     let sessions = logins::take_all(&transaction, customer.id).await?;
     transaction.commit().await?;
     // Other sessions on this instance stop at once; on others when their cache ages out.
@@ -64,9 +66,15 @@ pub(super) async fn anonymize(
 /// What the areas keep about the customer, erased in the anonymisation's transaction: one call
 /// per area, which owns what its call does (deleting, or keeping a record the shop must keep
 /// with its personal fields anonymised, as orders will).
-async fn erase_owned_data(db: &impl ConnectionTrait, customer_id: i64) -> Result<(), DbErr> {
+async fn erase_owned_data(
+    db: &impl ConnectionTrait,
+    customer_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     addresses::queries::delete_customer_addresses(db, customer_id).await?;
     password_reset::queries::delete_token(db, customer_id).await?;
     email_addresses::forget_customer(db, customer_id).await?;
+    // The cards go, and their tokens at the gateway through the outbox.
+    cards::forget_customer(db, customer_id, now).await?;
     Ok(())
 }

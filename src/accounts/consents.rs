@@ -231,6 +231,46 @@ pub async fn record(
     entity::Entity::insert_many(rows).exec(db).await.map(|_| ())
 }
 
+/// Sets the consents of `changes` on the customer's account and records in the history those
+/// that change it, from `source`, in the caller's transaction: consents given outside the
+/// profile (Akifast's checkout). The customer as it now is; `None` when there is no such
+/// account. The caller hands it to the customer cache once committed.
+pub async fn give(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    changes: &[ConsentChange],
+    source: ConsentSource,
+    now: DateTime<Utc>,
+) -> Result<Option<Customer>, DbErr> {
+    let Some(before) = super::queries::find_for_update(db, user_id).await? else {
+        return Ok(None);
+    };
+    let mut change = super::ProfileChange::default();
+    for given in changes {
+        let column = match given.consent {
+            Consent::EmailAllowed => &mut change.email_allowed,
+            Consent::SmsAllowed => &mut change.sms_allowed,
+            Consent::CallAllowed => &mut change.call_allowed,
+            Consent::WhatsappAllowed => &mut change.whatsapp_allowed,
+            // Kept in `attributes`, which only the customer's own forms set.
+            Consent::Confirm | Consent::KvkkConfirm => continue,
+        };
+        *column = Some(given.value);
+    }
+    let Some(after) = super::queries::update_profile(db, user_id, &change, None, now).await? else {
+        return Ok(None);
+    };
+    record(
+        db,
+        user_id,
+        &changes_between(Some(&before), &after),
+        source,
+        now,
+    )
+    .await?;
+    Ok(Some(after))
+}
+
 /// The customer's consent history, oldest first.
 pub async fn history(db: &impl ConnectionTrait, user_id: i64) -> Result<Vec<ConsentRecord>, DbErr> {
     let rows = entity::Entity::find()

@@ -24,9 +24,13 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use self::{consents::ConsentSource, types::NewCustomer};
 pub use self::{
     export::{ConsentsSection, ProfileSection, SessionsSection},
-    types::{Customer, Email, Gender, NewPassword, NewPasswordForm, PhoneNumber, ProfileChange},
+    types::{
+        Customer, Email, Gender, NewPassword, NewPasswordForm, PhoneNumber, ProfileChange,
+        wire_time,
+    },
 };
 use crate::{
+    akifast,
     db::{Reader, WriteTransaction},
     email_addresses,
     http::ApiError,
@@ -237,6 +241,8 @@ async fn create_customer(
         now,
     )
     .await?;
+    // Consents given in Akifast's checkout by a guest with this address wait for the account.
+    let customer = akifast::apply_at_registration(&transaction, customer, now).await?;
     if state.settings.email_verification.mails_a_link() {
         email_addresses::mail_confirmation_link(state, &transaction, &customer, language).await?;
     }

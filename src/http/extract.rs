@@ -290,8 +290,9 @@ async fn parse_multipart(
     Ok((fields, files))
 }
 
-/// Deserializes fields into `T`, naming the field of a type error.
-fn deserialize<T: DeserializeOwned>(fields: Map<String, Value>) -> Result<T, ApiError> {
+/// Deserializes fields into `T`, naming the field of a type error (for an extractor that looks
+/// at the fields before they are parsed).
+pub fn deserialize<T: DeserializeOwned>(fields: Map<String, Value>) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(Value::Object(fields)).map_err(|error| {
         let field = match error.path().iter().next() {
             Some(serde_path_to_error::Segment::Map { key }) => key.clone(),

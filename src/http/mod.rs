@@ -6,6 +6,7 @@ pub mod cookies;
 pub mod csrf;
 pub mod error;
 pub mod extract;
+pub mod internal;
 pub mod lenient;
 pub mod openapi;
 pub mod pagination;

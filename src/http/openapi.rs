@@ -4,12 +4,13 @@
 
 use utoipa::{IntoResponses, OpenApi};
 
-use super::{ErrorDetail, FieldErrors};
+use super::{ErrorDetail, FieldErrors, internal::BearerScheme};
 
 /// The document's fixed parts; each area's router adds its paths.
 #[derive(OpenApi)]
 #[openapi(
     info(title = "storefront", description = "Commerce User API for Akinon-style storefronts."),
+    modifiers(&BearerScheme),
     components(schemas(FieldErrors, ErrorDetail)),
     tags(
         (name = "sessions", description = "CSRF tokens and sessions"),
@@ -20,6 +21,12 @@ use super::{ErrorDetail, FieldErrors};
         (name = "geography", description = "Countries, cities, townships and districts (public)"),
         (name = "languages", description = "The visitor's language choice"),
         (name = "operations", description = "Health and metrics"),
+        (name = "cards", description = "The customer's saved cards"),
+        (name = "cards (internal)", description = "Saved cards arriving from the payment side"),
+        (name = "loyalty", description = "The customer's loyalty money"),
+        (name = "loyalty (internal)", description = "Loyalty transactions arriving from the order side"),
+        (name = "currencies", description = "The visitor's currency"),
+        (name = "akifast", description = "Consents given in Akinon's hosted checkout"),
     )
 )]
 pub struct ApiDoc;

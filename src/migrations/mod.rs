@@ -17,6 +17,9 @@ mod m0009_outbox_throttle;
 mod m0010_password_reset_tokens;
 mod m0011_email_addresses;
 mod m0012_privacy;
+mod m0016_saved_cards;
+mod m0017_loyalty;
+mod m0018_akifast_permissions;
 mod m0020_orders;
 
 /// Every migration, in order.
@@ -37,6 +40,9 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_password_reset_tokens::Migration),
             Box::new(m0011_email_addresses::Migration),
             Box::new(m0012_privacy::Migration),
+            Box::new(m0016_saved_cards::Migration),
+            Box::new(m0017_loyalty::Migration),
+            Box::new(m0018_akifast_permissions::Migration),
             Box::new(m0020_orders::Migration),
         ]
     }

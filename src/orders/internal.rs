@@ -36,7 +36,7 @@ pub async fn put_order(
     let new = NewOrder::parse(&number, Value::Object(body))?;
     let now = state.clock.now();
     let stored = super::store_order(&state.db, new.clone(), now).await?;
-    let order = queries::find_by_number(&state.db.write_one(), new.number.as_str())
+    let order = queries::find_by_number(state.db.read(), new.number.as_str())
         .await?
         .ok_or(ApiError::NotFound)?;
     let status = match stored {

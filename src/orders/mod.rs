@@ -3,9 +3,10 @@
 //! customer reads them and asks for cancellations and returns.
 //!
 //! Endpoints: `GET /users/orders/`, `GET /users/orders/{id}/`,
-//! `GET /users/orders/cancellation_reasons/`.
+//! `GET /users/orders/cancellation_reasons/`; internal: `PUT /internal/orders/{number}/`.
 
 mod entity;
+mod internal;
 mod queries;
 mod routes;
 mod types;
@@ -33,6 +34,11 @@ pub fn router() -> OpenApiRouter<crate::state::AppState> {
         .routes(routes!(routes::list_orders))
         .routes(routes!(routes::list_cancellation_reasons))
         .routes(routes!(routes::get_order))
+}
+
+/// Routes of the shop's side (mounted under the internal API's gate).
+pub fn internal_router() -> OpenApiRouter<crate::state::AppState> {
+    OpenApiRouter::new().routes(routes!(internal::put_order))
 }
 
 /// The page size of the order list: the Zero theme counts pages of 12 (orders.md §1).

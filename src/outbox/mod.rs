@@ -1,5 +1,5 @@
-//! The transactional outbox: the one way side effects (mails now; SMS and support notices
-//! later) leave the server. An area writes the message with [`enqueue_mail`] inside the write
+//! The transactional outbox: the one way side effects (mails, saved cards' token deletions at
+//! the payment gateway; SMS and support notices later) leave the server. An area writes the message with [`enqueue_mail`] inside the write
 //! transaction of the change that causes it, so both are committed or neither is; the worker
 //! ([`spawn_worker`]) sends what is due. No endpoints.
 //!
@@ -15,8 +15,11 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
 use sha2::{Digest, Sha256};
 
+use self::types::Content;
 pub use crate::mail::OutgoingMail;
-use crate::{clock::Clock, db::Database, mail::Mailer, tasks::BackgroundTasks};
+use crate::{
+    cards::GatewayTokenDeletions, clock::Clock, db::Database, mail::Mailer, tasks::BackgroundTasks,
+};
 
 mod entity;
 mod queries;
@@ -44,6 +47,17 @@ pub async fn enqueue_mail(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     queries::insert_mail(db, mail, now).await
+}
+
+/// Writes the deletion at the payment gateway of the token `sealed` holds (sealed by the cards
+/// area, which alone opens it) to the outbox on `db`, due at once; like [`enqueue_mail`], call
+/// it on the write transaction of the change that causes it.
+pub async fn enqueue_gateway_token_deletion(
+    db: &impl ConnectionTrait,
+    sealed: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    queries::insert_gateway_token_deletion(db, sealed, now).await
 }
 
 /// Like [`enqueue_mail`], unless a mail of the same `purpose` (`password_reset`, …) went to the
@@ -95,14 +109,16 @@ pub fn spawn_worker(
     tasks: &BackgroundTasks,
     db: Database,
     mailer: Arc<dyn Mailer>,
+    token_deletions: GatewayTokenDeletions,
     clock: Clock,
     interval: Duration,
 ) {
     let (purge_db, purge_clock) = (db.clone(), clock.clone());
     tasks.every("outbox", interval, move || {
         let (db, mailer, clock) = (db.clone(), mailer.clone(), clock.clone());
+        let token_deletions = token_deletions.clone();
         async move {
-            if let Err(error) = send_due(&db, mailer.as_ref(), &clock).await {
+            if let Err(error) = send_due(&db, mailer.as_ref(), &token_deletions, &clock).await {
                 tracing::warn!(error = ?error, "the outbox could not be read");
             }
         }
@@ -129,19 +145,23 @@ async fn purge(db: &Database, now: DateTime<Utc>) -> Result<u64, DbErr> {
 }
 
 /// Sends the messages due now, one at a time, up to [`BATCH`].
-async fn send_due(db: &Database, mailer: &dyn Mailer, clock: &Clock) -> Result<(), DbErr> {
+async fn send_due(
+    db: &Database,
+    mailer: &dyn Mailer,
+    token_deletions: &GatewayTokenDeletions,
+    clock: &Clock,
+) -> Result<(), DbErr> {
     for _ in 0..BATCH {
         let now = clock.now();
         let Some(message) = queries::claim_next(&db.write_one(), now, now + LEASE).await? else {
             return Ok(());
         };
-        let sent = match &message.mail {
-            Ok(mail) => mailer
-                .send(mail)
-                .await
-                .map_err(|error| format!("{error:#}")),
-            Err(unreadable) => Err(unreadable.clone()),
-        };
+        let sent = match &message.content {
+            Ok(Content::Mail(mail)) => mailer.send(mail).await,
+            Ok(Content::GatewayTokenDeletion(sealed)) => token_deletions.delete(sealed).await,
+            Err(unreadable) => Err(anyhow::anyhow!("{unreadable}")),
+        }
+        .map_err(|error| format!("{error:#}"));
         let now = clock.now();
         match sent {
             // Marked before anything else, so an accepted message is not sent again.

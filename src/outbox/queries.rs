@@ -10,7 +10,7 @@ use sea_orm::{
 
 use super::{
     entity::{self, Column, Entity, throttle},
-    types::{Channel, Message},
+    types::{Channel, Content, Message},
 };
 use crate::mail::OutgoingMail;
 
@@ -26,6 +26,31 @@ pub async fn insert_mail(
         subject: Set(mail.subject.clone()),
         text_body: Set(mail.text.clone()),
         html_body: Set(mail.html.clone()),
+        created_at: Set(now),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        claimed_until: Set(None),
+        sent_at: Set(None),
+        last_error: Set(None),
+        ..Default::default()
+    };
+    Entity::insert(row).exec_without_returning(db).await?;
+    Ok(())
+}
+
+/// Writes the deletion of the gateway token `sealed` holds to the outbox, due at once. The
+/// sealed value goes in the body, which is blanked once the deletion is done.
+pub async fn insert_gateway_token_deletion(
+    db: &impl ConnectionTrait,
+    sealed: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let row = entity::ActiveModel {
+        channel: Set(Channel::GatewayTokenDeletion.as_str().to_owned()),
+        recipient: Set("payment gateway".to_owned()),
+        subject: Set("token deletion".to_owned()),
+        text_body: Set(sealed.to_owned()),
+        html_body: Set(None),
         created_at: Set(now),
         attempts: Set(0),
         next_attempt_at: Set(now),
@@ -99,7 +124,10 @@ pub async fn claim_next(
         .select_only()
         .column(Column::Id)
         // Only what this worker can send: a later version's channels wait for their worker.
-        .filter(Column::Channel.eq(Channel::Mail.as_str()))
+        .filter(Column::Channel.is_in([
+            Channel::Mail.as_str(),
+            Channel::GatewayTokenDeletion.as_str(),
+        ]))
         .filter(Column::SentAt.is_null())
         .filter(Column::NextAttemptAt.lte(now))
         .filter(unclaimed(now))
@@ -163,23 +191,27 @@ pub async fn mark_failed(
 
 impl From<entity::Model> for Message {
     fn from(row: entity::Model) -> Self {
-        let mail = if row.channel == Channel::Mail.as_str() {
+        let content = if row.channel == Channel::Mail.as_str() {
             row.recipient
                 .parse()
-                .map(|to| OutgoingMail {
-                    to,
-                    subject: row.subject,
-                    text: row.text_body,
-                    html: row.html_body,
+                .map(|to| {
+                    Content::Mail(OutgoingMail {
+                        to,
+                        subject: row.subject,
+                        text: row.text_body,
+                        html: row.html_body,
+                    })
                 })
                 .map_err(|_| "the recipient is not a mailbox".to_owned())
+        } else if row.channel == Channel::GatewayTokenDeletion.as_str() {
+            Ok(Content::GatewayTokenDeletion(row.text_body))
         } else {
             Err(format!("unknown channel `{}`", row.channel))
         };
         Self {
             id: row.id,
             attempts: row.attempts,
-            mail,
+            content,
         }
     }
 }

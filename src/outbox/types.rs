@@ -7,6 +7,9 @@ use crate::mail::OutgoingMail;
 pub enum Channel {
     /// An e-mail, through the [`crate::mail::Mailer`].
     Mail,
+    /// A saved card's token to delete at the payment gateway (`crate::cards`); the row holds
+    /// the token sealed as the card did, never in the clear.
+    GatewayTokenDeletion,
 }
 
 impl Channel {
@@ -14,8 +17,18 @@ impl Channel {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Mail => "mail",
+            Self::GatewayTokenDeletion => "gateway_token_deletion",
         }
     }
+}
+
+/// What a message asks to be done.
+#[derive(Clone, Debug)]
+pub enum Content {
+    /// Send this mail.
+    Mail(OutgoingMail),
+    /// Delete the gateway token this sealed value holds.
+    GatewayTokenDeletion(String),
 }
 
 /// A message a worker has claimed, ready to send.
@@ -27,5 +40,5 @@ pub struct Message {
     pub attempts: i32,
     /// What to send, or why the row cannot be read back as a message (an unknown channel,
     /// a recipient that no longer parses), which is a failure of its own.
-    pub mail: Result<OutgoingMail, String>,
+    pub content: Result<Content, String>,
 }

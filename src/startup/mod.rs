@@ -16,14 +16,18 @@ mod pipeline;
 
 use crate::{
     accounts::{self, CustomerCache, passwords::PasswordHasher},
-    addresses,
+    addresses, akifast,
+    cards::{
+        self, GatewayTokenDeletions, HttpPaymentGateway, LogPaymentGateway, PaymentGateway,
+        TokenCipher,
+    },
     clock::Clock,
     config::{Command, Config, GeoCommand, Settings},
-    db, email_addresses,
+    currencies, db, email_addresses,
     export::{self, ExportSections},
     geo,
-    http::{ApiError, BodyLimits, csrf, openapi::ApiDoc, paths},
-    languages,
+    http::{ApiError, BodyLimits, csrf, internal, openapi::ApiDoc, paths},
+    languages, loyalty,
     mail::{LogMailer, MailTemplates, Mailer, SmtpMailer},
     ops, orders, outbox, password_reset,
     sessions::{self, SessionManager},
@@ -75,6 +79,8 @@ impl Application {
     pub async fn build(config: Config, clock: Clock) -> anyhow::Result<Self> {
         let mailer = mailer(&config)?;
         let settings = Settings::new(&config)?;
+        let card_tokens = card_token_cipher(&config)?;
+        let gateway = payment_gateway(&config)?;
         let mail = MailTemplates::load(
             config.mail_templates_dir.as_deref(),
             settings.public_url.as_ref(),
@@ -104,6 +110,8 @@ impl Application {
             metrics: ops::metrics_handle()?,
             geo: geo::GeoCache::new(),
             exports: export_sections()?,
+            card_tokens: card_tokens.clone(),
+            internal_token: internal::InternalToken::new(config.storefront_internal_token.as_ref()),
         });
         let listener = TcpListener::bind(config.storefront_bind)
             .await
@@ -120,6 +128,7 @@ impl Application {
             &tasks,
             state.db.clone(),
             mailer,
+            GatewayTokenDeletions::new(card_tokens, gateway),
             state.clock.clone(),
             OUTBOX_POLL_INTERVAL,
         );
@@ -195,7 +204,35 @@ fn export_sections() -> anyhow::Result<ExportSections> {
         Arc::new(accounts::ConsentsSection),
         Arc::new(addresses::AddressesSection),
         Arc::new(accounts::SessionsSection),
+        Arc::new(cards::SavedCardsSection),
+        Arc::new(loyalty::LoyaltySection),
     ])
+}
+
+/// The cipher of saved cards' tokens. Cards can arrive once the internal API is on or a payment
+/// gateway is configured, and then `CARD_TOKEN_KEY` is required: a token must never be stored
+/// in the clear.
+fn card_token_cipher(config: &Config) -> anyhow::Result<TokenCipher> {
+    let cards_enabled = internal::InternalToken::new(config.storefront_internal_token.as_ref())
+        .is_set()
+        || config.payment_gateway_url.is_some();
+    if cards_enabled && config.card_token_key.is_none() {
+        anyhow::bail!(
+            "CARD_TOKEN_KEY is required when STOREFRONT_INTERNAL_TOKEN or PAYMENT_GATEWAY_URL is set"
+        );
+    }
+    TokenCipher::new(config.card_token_key.as_ref())
+}
+
+/// The payment gateway the configuration asks for: HTTP with `PAYMENT_GATEWAY_URL`, else the log.
+fn payment_gateway(config: &Config) -> anyhow::Result<Arc<dyn PaymentGateway>> {
+    let Some(url) = &config.payment_gateway_url else {
+        return Ok(Arc::new(LogPaymentGateway));
+    };
+    Ok(Arc::new(HttpPaymentGateway::new(
+        url.clone(),
+        config.payment_gateway_token.clone(),
+    )?))
 }
 
 /// The mailer the configuration asks for: SMTP with `SMTP_URL`, else the log.
@@ -212,7 +249,13 @@ fn mailer(config: &Config) -> anyhow::Result<Arc<dyn Mailer>> {
 
 /// Every area's routes, the documentation, and the middleware stack.
 pub fn router(state: AppState) -> Router {
-    let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    // The internal API: its own bearer token, no CSRF check and no session (see below).
+    let (internal_api, internal_openapi) = OpenApiRouter::new()
+        .merge(cards::internal_router())
+        .merge(loyalty::internal_router())
+        .merge(orders::internal_router())
+        .split_for_parts();
+    let (api, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(csrf::router())
         .merge(accounts::router())
         .merge(password_reset::router())
@@ -222,13 +265,28 @@ pub fn router(state: AppState) -> Router {
         .merge(orders::router())
         .merge(export::router())
         .merge(languages::router())
+        .merge(currencies::router())
+        .merge(cards::router())
+        .merge(loyalty::router())
+        .merge(akifast::router())
         .merge(ops::router())
         .split_for_parts();
+    openapi.merge(internal_openapi);
+    let internal_api = internal_api
+        .method_not_allowed_fallback(paths::method_not_allowed)
+        // Inside the observation, so a refused call is counted and logged like any other.
+        .layer(axum::middleware::from_fn_with_state(
+            state.internal_token.clone(),
+            internal::require_token,
+        ))
+        .layer(pipeline::PipelineLayer::internal(state.clone()));
     api.merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
         .fallback(paths::not_found)
         .method_not_allowed_fallback(paths::method_not_allowed)
         // Observation, CSRF and session, in that order (see the module).
         .layer(pipeline::PipelineLayer::new(state.clone()))
+        // Beside the public routes, not under their CSRF check and session.
+        .merge(internal_api)
         // Outermost: a panic anywhere becomes the JSON 500, never a dropped connection.
         .layer(CatchPanicLayer::custom(|_panic| {
             tracing::error!("a request handler panicked");

@@ -3,6 +3,9 @@
 //! `axum::middleware::from_fn`, because each `from_fn` layer boxes the inner service and its
 //! future again on every request: the hot paths are a few microseconds each, so every box shows
 //! (docs/PERFORMANCE.md).
+//!
+//! The internal API (`/internal/…`, bearer token, no browser) is only observed: it has no
+//! cookies, so neither the CSRF check nor a session applies to it.
 
 use std::{
     convert::Infallible,
@@ -24,12 +27,24 @@ use crate::{http::csrf, ops::Observation, sessions, state::AppState};
 #[derive(Clone)]
 pub struct PipelineLayer {
     state: AppState,
+    is_internal: bool,
 }
 
 impl PipelineLayer {
     /// The layer for the application's routes.
     pub fn new(state: AppState) -> Self {
-        Self { state }
+        Self {
+            state,
+            is_internal: false,
+        }
+    }
+
+    /// The layer for the internal API's routes: observation only.
+    pub fn internal(state: AppState) -> Self {
+        Self {
+            state,
+            is_internal: true,
+        }
     }
 }
 
@@ -40,6 +55,7 @@ impl<S> Layer<S> for PipelineLayer {
         Pipeline {
             inner,
             state: self.state.clone(),
+            is_internal: self.is_internal,
         }
     }
 }
@@ -50,6 +66,7 @@ impl<S> Layer<S> for PipelineLayer {
 pub struct Pipeline<S> {
     inner: S,
     state: AppState,
+    is_internal: bool,
 }
 
 impl<S> Service<Request> for Pipeline<S>
@@ -67,20 +84,22 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let (inner, state) = (self.inner.clone(), self.state.clone());
+        let (inner, state, is_internal) =
+            (self.inner.clone(), self.state.clone(), self.is_internal);
         Box::pin(async move {
             let observation = Observation::start(&request);
+            let route = |request| async move {
+                match inner.oneshot(request).await {
+                    Ok(response) => response,
+                    Err(never) => match never {},
+                }
+            };
             let response = async {
+                if is_internal {
+                    return route(request).await;
+                }
                 match csrf::verify(&state.csrf, request).await {
-                    Ok(request) => {
-                        let route = |request| async move {
-                            match inner.oneshot(request).await {
-                                Ok(response) => response,
-                                Err(never) => match never {},
-                            }
-                        };
-                        sessions::with_session(&state.sessions, request, route).await
-                    }
+                    Ok(request) => sessions::with_session(&state.sessions, request, route).await,
                     Err(refusal) => refusal.into_response(),
                 }
             }

@@ -46,7 +46,14 @@ async fn the_export_is_one_document_of_named_sections() {
     assert_eq!(keys(&export), ["exported_at", "sections"]);
     assert_eq!(
         keys(&export["sections"]),
-        ["addresses", "consents", "profile", "sessions"]
+        [
+            "addresses",
+            "consents",
+            "loyalty_transactions",
+            "profile",
+            "saved_cards",
+            "sessions"
+        ]
     );
 }
 

@@ -21,20 +21,20 @@ use crate::support::{Customer, TestDatabase, random_word};
 const PATIENCE: Duration = Duration::from_secs(60);
 
 /// `storefront` running as its own process, logging JSON lines to a pipe we read.
-struct Server {
+pub struct Server {
     process: Child,
     address: String,
     /// The log lines not looked at yet, parsed.
     lines: mpsc::UnboundedReceiver<Value>,
     /// The log lines looked at so far.
     seen: Vec<Value>,
-    database: TestDatabase,
+    pub database: TestDatabase,
 }
 
 impl Server {
     /// Starts the binary with a fresh database and `settings` on top of the defaults (the
     /// test process's own `STOREFRONT_LOG` is not passed on), and waits until it listens.
-    async fn start(settings: &[(&str, &str)]) -> Self {
+    pub async fn start(settings: &[(&str, &str)]) -> Self {
         let database = TestDatabase::create().await;
         let mut command = Command::new(env!("CARGO_BIN_EXE_storefront"));
         command
@@ -77,7 +77,7 @@ impl Server {
         server
     }
 
-    fn url(&self, path: &str) -> String {
+    pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)
     }
 
@@ -96,7 +96,7 @@ impl Server {
     }
 
     /// Stops the server and waits for it to exit; returns every line it logged.
-    async fn stop(mut self) -> Vec<Value> {
+    pub async fn stop(mut self) -> Vec<Value> {
         self.signal("TERM");
         assert!(self.exit_status().await.success(), "{:#?}", self.seen);
         std::mem::take(&mut self.seen)

@@ -4,20 +4,25 @@
 #![allow(clippy::unwrap_used)]
 
 mod addresses;
+mod akifast;
 mod anonymize;
 mod architecture;
 mod body_formats;
+mod cards;
 mod consents;
 mod csrf;
+mod currencies;
 mod current_user;
 mod email_addresses;
 mod errors;
 mod export;
 mod geography;
+mod internal_api;
 mod languages;
 mod lifecycle;
 mod login;
 mod logout;
+mod loyalty;
 mod openapi;
 mod operations;
 mod outbox;

@@ -136,6 +136,59 @@ impl TestDatabase {
         self.connect().await.execute(&update).await.unwrap();
     }
 
+    /// Whether `needle` is stored anywhere in the database, as its bytes on disk: SQLite's files
+    /// (the database and its write-ahead log) read raw, or every row of every table of the
+    /// PostgreSQL schema as text.
+    pub async fn holds_text(&self, needle: &str) -> bool {
+        match self {
+            Self::Sqlite { url, .. } => {
+                let path = url
+                    .trim_start_matches("sqlite://")
+                    .split('?')
+                    .next()
+                    .unwrap()
+                    .to_owned();
+                ["", "-wal"].iter().any(|suffix| {
+                    std::fs::read(format!("{path}{suffix}")).is_ok_and(|bytes| {
+                        bytes
+                            .windows(needle.len())
+                            .any(|window| window == needle.as_bytes())
+                    })
+                })
+            }
+            Self::Postgres { schema, .. } => {
+                let connection = self.connect().await;
+                let tables = connection
+                    .query_all_raw(sea_orm::Statement::from_string(
+                        connection.get_database_backend(),
+                        format!(
+                            "SELECT table_name::text FROM information_schema.tables \
+                             WHERE table_schema = '{schema}'"
+                        ),
+                    ))
+                    .await
+                    .unwrap();
+                for table in tables {
+                    let table: String = table.try_get_by_index(0).unwrap();
+                    let rows = connection
+                        .query_all_raw(sea_orm::Statement::from_string(
+                            connection.get_database_backend(),
+                            format!("SELECT row_to_json(t)::text FROM \"{table}\" t"),
+                        ))
+                        .await
+                        .unwrap();
+                    for row in rows {
+                        let text: String = row.try_get_by_index(0).unwrap();
+                        if text.contains(needle) {
+                            return true;
+                        }
+                    }
+                }
+                false
+            }
+        }
+    }
+
     /// The URL the server connects with (for the real binary's `DATABASE_URL`).
     pub fn connection_string(&self) -> String {
         match self {

@@ -77,6 +77,18 @@ pub struct TestApp {
     server: tokio::task::AbortHandle,
 }
 
+/// The internal API's bearer token in tests.
+pub const INTERNAL_TOKEN: &str = "internal-test-token";
+
+/// Turns the internal API on (and with it saved cards, whose tokens need `CARD_TOKEN_KEY`).
+pub fn with_internal_api(config: &mut Config) {
+    config.storefront_internal_token = Some(INTERNAL_TOKEN.into());
+    config.card_token_key = Some(CARD_TOKEN_KEY.into());
+}
+
+/// A `CARD_TOKEN_KEY`: 32 bytes in standard base64.
+pub const CARD_TOKEN_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+
 /// The app with the default configuration.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
@@ -164,6 +176,21 @@ impl TestApp {
             self.client.request(method, self.url(path)),
             self.cookie("csrftoken"),
         )
+    }
+
+    /// A call of the internal API as the payment or order side makes it: the bearer token, no
+    /// cookies, no CSRF header.
+    pub fn internal(&self, method: Method, path: &str) -> TestRequest {
+        self.send(method, path)
+            .without_cookies()
+            .header("authorization", format!("Bearer {INTERNAL_TOKEN}"))
+    }
+
+    /// The logged-in customer's pk.
+    pub async fn customer_pk(&self) -> i64 {
+        json_body(self.current_user().await).await["pk"]
+            .as_i64()
+            .unwrap()
     }
 
     /// `GET`, the most frequent step, as the browser sends it.
