@@ -350,7 +350,9 @@ async fn seed_reasons(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
             serde_json::json!({"en": english, "tr": turkish}).into(),
             extra.into(),
             true.into(),
-            <i32 as TryFrom<i64>>::try_from(id).unwrap_or(i32::MAX).into(),
+            <i32 as TryFrom<i64>>::try_from(id)
+                .unwrap_or(i32::MAX)
+                .into(),
             now.into(),
             now.into(),
         ]);

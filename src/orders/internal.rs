@@ -43,5 +43,12 @@ pub async fn put_order(
         Stored::Created => StatusCode::CREATED,
         Stored::Updated | Stored::Unchanged => StatusCode::OK,
     };
-    Ok((status, Json(OrderView::new(&order, &state.settings.default_language, now))))
+    Ok((
+        status,
+        Json(OrderView::new(
+            &order,
+            &state.settings.default_language,
+            now,
+        )),
+    ))
 }

@@ -25,6 +25,7 @@ mod logout;
 mod loyalty;
 mod openapi;
 mod operations;
+mod orders;
 mod outbox;
 mod password_change;
 mod password_reset;

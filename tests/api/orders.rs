@@ -1,0 +1,447 @@
+//! Orders as the shop's order system sends them (`PUT /internal/orders/{number}/`) and as the
+//! customer reads them (`/users/orders/`): ownership, paging with the client's odd query strings,
+//! the flags of orders.md §8, and the internal API's idempotency and validation.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::support::{Customer, TestApp, json_body, spawn_app_with, with_internal_api};
+
+/// An Order object as the shop sends it: items `(id, status)`, placed on `created`.
+fn order_body(id: i64, number: &str, email: &str, created: &str, items: &[(i64, &str)]) -> Value {
+    json!({
+        "id": id,
+        "number": number,
+        "status": {"value": items.first().map_or("400", |item| item.1), "label": "whatever"},
+        "currency": {"value": "try", "label": "TL"},
+        "customer_email": email,
+        "created_date": created,
+        "amount": "159.90",
+        "discount_amount": "0",
+        "shipping_amount": "9.99",
+        "amount_without_discount": "159.90",
+        "payment_option": {"pk": 1, "name": "Credit card", "payment_type": "credit_card", "payment_type_label": "Credit Card", "slug": "credit-card"},
+        "shipping_address": {"pk": 3, "line": "Bağdat Cd. 1", "city": {"pk": 40, "name": "ISTANBUL"}},
+        "billing_address": {"pk": 3, "line": "Bağdat Cd. 1", "city": {"pk": 40, "name": "ISTANBUL"}},
+        "orderitem_set": items.iter().map(|(item_id, status)| json!({
+            "id": item_id,
+            "status": {"value": status, "label": "x"},
+            "price_currency": {"value": "try", "label": "TL"},
+            "price": "79.95",
+            "retail_price": "99.90",
+            "quantity": "1",
+            "product": {"pk": 5, "sku": "SKU-5", "name": "Shirt", "image": null, "absolute_url": "/shirt/", "attributes": {"renk": "mavi"}},
+            "tracking_number": null,
+            "tracking_url": null,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+async fn put_order(app: &TestApp, number: &str, body: &Value) -> reqwest::Response {
+    app.internal(Method::PUT, &format!("/internal/orders/{number}/"))
+        .json(body)
+        .await
+}
+
+/// Stores an order for `email` and answers its id.
+async fn place(app: &TestApp, id: i64, email: &str, created: &str, items: &[(i64, &str)]) -> i64 {
+    let number = format!("{}", 2_101_925_807_000_000_i64 + id);
+    let response = put_order(
+        app,
+        &number,
+        &order_body(id, &number, email, created, items),
+    )
+    .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::CREATED,
+        "{:?}",
+        json_body(response).await
+    );
+    id
+}
+
+async fn app_with_customer() -> (TestApp, Customer) {
+    let app = spawn_app_with(with_internal_api).await;
+    let customer = app.logged_in_customer().await;
+    (app, customer)
+}
+
+#[tokio::test]
+async fn an_order_from_the_shop_is_listed_for_its_customer_with_the_contracts_fields() {
+    let (app, customer) = app_with_customer().await;
+    place(
+        &app,
+        41,
+        &customer.email,
+        "2024-05-01T10:00:00Z",
+        &[(4101, "400"), (4102, "450")],
+    )
+    .await;
+
+    let response = app
+        .send(Method::GET, "/users/orders/")
+        .header("accept-language", "en")
+        .await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = json_body(response).await;
+    assert_eq!(page["count"], 1);
+    assert_eq!(page["next"], Value::Null);
+    let order = &page["results"][0];
+    assert_eq!(order["id"], 41);
+    assert_eq!(order["number"], "2101925807000041");
+    assert_eq!(
+        order["status"],
+        json!({"value": "400", "label": "Approved"})
+    );
+    assert_eq!(order["currency"]["value"], "try");
+    assert_eq!(order["amount"], "159.90");
+    assert_eq!(order["discount_amount"], "0.00");
+    assert_eq!(order["user_email"], customer.email);
+    assert_eq!(order["user"], app.customer_pk().await);
+    assert_eq!(order["created_date"], "2024-05-01T10:00:00.000000Z");
+    assert_eq!(order["shipping_address"]["city"]["name"], "ISTANBUL");
+    assert_eq!(order["discountitem_set"], json!([]));
+    assert_eq!(order["is_cancellable"], true);
+    assert_eq!(order["is_refundable"], false);
+    let items = order["orderitem_set"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["id"], 4101);
+    assert_eq!(items[0]["order"], 41);
+    assert_eq!(items[0]["is_cancellable"], true);
+    assert_eq!(items[0]["active_cancellation_request"], Value::Null);
+    assert_eq!(items[0]["cancellationrequest_set"], json!([]));
+    assert_eq!(items[0]["product"]["attributes"], json!({"renk": "mavi"}));
+    assert_eq!(items[1]["status"]["label"], "Preparing");
+    assert_eq!(
+        items[1]["is_cancellable"], false,
+        "a preparing item can no longer be cancelled"
+    );
+}
+
+#[tokio::test]
+async fn labels_follow_the_request_language() {
+    let (app, customer) = app_with_customer().await;
+    let id = place(
+        &app,
+        42,
+        &customer.email,
+        "2024-05-01T10:00:00Z",
+        &[(4201, "450")],
+    )
+    .await;
+
+    let order = json_body(
+        app.send(Method::GET, &format!("/users/orders/{id}/"))
+            .header("accept-language", "tr")
+            .await,
+    )
+    .await;
+
+    assert_eq!(
+        order["status"],
+        json!({"value": "450", "label": "Hazırlanıyor"})
+    );
+}
+
+#[tokio::test]
+async fn another_customers_order_and_a_guest_order_are_not_found() {
+    let (app, customer) = app_with_customer().await;
+    place(
+        &app,
+        43,
+        "someone-else@example.com",
+        "2024-05-01T10:00:00Z",
+        &[(4301, "400")],
+    )
+    .await;
+    place(
+        &app,
+        44,
+        &Customer::generate().email,
+        "2024-05-01T10:00:00Z",
+        &[(4401, "400")],
+    )
+    .await;
+    let other = Customer::generate();
+    app.register(&other).await;
+    place(
+        &app,
+        45,
+        &other.email,
+        "2024-05-01T10:00:00Z",
+        &[(4501, "400")],
+    )
+    .await;
+    app.log_in(&customer).await;
+
+    for id in ["43", "44", "45", "99999", "x"] {
+        let response = app.get(&format!("/users/orders/{id}/")).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "order {id}");
+        assert_eq!(json_body(response).await, json!({"detail": "Not found."}));
+    }
+    assert_eq!(json_body(app.get("/users/orders/").await).await["count"], 0);
+}
+
+#[tokio::test]
+async fn orders_need_a_login() {
+    let app = spawn_app_with(with_internal_api).await;
+
+    assert_eq!(
+        app.get("/users/orders/").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get("/users/orders/1/").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn the_list_pages_by_twelve_newest_first_and_reads_the_clients_odd_query_strings() {
+    let (app, customer) = app_with_customer().await;
+    for day in 1..=14_i64 {
+        place(
+            &app,
+            100 + day,
+            &customer.email,
+            &format!("2024-03-{day:02}T08:00:00Z"),
+            &[(10_000 + day, "550")],
+        )
+        .await;
+    }
+    place(
+        &app,
+        200,
+        &customer.email,
+        "2025-01-02T08:00:00Z",
+        &[(20_000, "550")],
+    )
+    .await;
+
+    let first = json_body(app.get("/users/orders/?page=1&limit=12").await).await;
+    let second = json_body(app.get("/users/orders/?page=2").await).await;
+    let in_2024 = json_body(
+        app.get("/users/orders/?page=1&limit=12+&created_date__gte=2024-01-01+&created_date__lte=2025-01-01")
+            .await,
+    )
+    .await;
+    let from_march_10 = json_body(
+        app.get("/users/orders/?page=1&limit=12%20%20&created_date__gte=2024-03-10T00:00:00Z")
+            .await,
+    )
+    .await;
+
+    assert_eq!(first["count"], 15);
+    assert_eq!(first["results"].as_array().unwrap().len(), 12);
+    assert_eq!(first["results"][0]["id"], 200);
+    assert_eq!(first["results"][1]["id"], 114);
+    assert!(
+        first["next"]
+            .as_str()
+            .unwrap()
+            .ends_with("/users/orders/?limit=12&page=2")
+    );
+    assert_eq!(second["results"].as_array().unwrap().len(), 3);
+    assert_eq!(second["results"][2]["id"], 101);
+    assert_eq!(in_2024["count"], 14);
+    assert_eq!(from_march_10["count"], 6);
+}
+
+#[tokio::test]
+async fn a_bad_date_filter_or_a_page_past_the_end_is_refused() {
+    let (app, _customer) = app_with_customer().await;
+
+    let bad_date = app.get("/users/orders/?created_date__gte=2024-13-01").await;
+    let past_the_end = app.get("/users/orders/?page=3").await;
+
+    assert_eq!(bad_date.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        json_body(bad_date).await,
+        json!({"created_date__gte": ["Enter a valid date/time."]})
+    );
+    assert_eq!(past_the_end.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        json_body(past_the_end).await,
+        json!({"detail": "Invalid page."})
+    );
+}
+
+#[tokio::test]
+async fn the_same_order_twice_changes_nothing_and_a_changed_one_replaces_it() {
+    let (app, customer) = app_with_customer().await;
+    let number = "2101925807112197";
+    let body = order_body(
+        46,
+        number,
+        &customer.email,
+        "2024-05-01T10:00:00Z",
+        &[(4601, "400")],
+    );
+    put_order(&app, number, &body).await;
+    let before = json_body(app.get("/users/orders/46/").await).await;
+    app.advance_clock(std::time::Duration::from_secs(60));
+
+    let again = put_order(&app, number, &body).await;
+    let unchanged = json_body(app.get("/users/orders/46/").await).await;
+    let mut shipped = body.clone();
+    shipped["orderitem_set"][0]["status"]["value"] = json!("500");
+    shipped["orderitem_set"][0]["tracking_number"] = json!("TRK1");
+    let replaced = put_order(&app, number, &shipped).await;
+    let after = json_body(app.get("/users/orders/46/").await).await;
+
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(unchanged, before);
+    assert_eq!(replaced.status(), StatusCode::OK);
+    assert_ne!(after["modified_date"], before["modified_date"]);
+    let item = &after["orderitem_set"][0];
+    assert_eq!(item["status"]["value"], "500");
+    assert_eq!(item["tracking_number"], "TRK1");
+    assert_eq!(item["is_cancellable"], false);
+    assert_eq!(
+        item["is_refundable"], true,
+        "a shipped item may be returned"
+    );
+    assert_eq!(
+        after["is_cancellable"], true,
+        "any actionable item makes the order cancellable"
+    );
+}
+
+#[tokio::test]
+async fn the_return_window_closes_fourteen_days_after_delivery() {
+    let (app, customer) = app_with_customer().await;
+    place(
+        &app,
+        47,
+        &customer.email,
+        "2024-05-01T10:00:00Z",
+        &[(4701, "550")],
+    )
+    .await;
+
+    let fresh = json_body(app.get("/users/orders/47/").await).await;
+    app.advance_clock(std::time::Duration::from_secs(15 * 24 * 3600));
+    app.log_in(&customer).await;
+    let late = json_body(app.get("/users/orders/47/").await).await;
+
+    assert_eq!(fresh["orderitem_set"][0]["is_refundable"], true);
+    assert_eq!(late["orderitem_set"][0]["is_refundable"], false);
+    assert_eq!(late["is_cancellable"], false);
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_an_order_is_refused_with_the_path_of_its_first_error() {
+    let (app, customer) = app_with_customer().await;
+    let number = "2101925807112198";
+    let good = order_body(
+        48,
+        number,
+        &customer.email,
+        "2024-05-01T10:00:00Z",
+        &[(4801, "400"), (4802, "400")],
+    );
+    let mut float_price = good.clone();
+    float_price["orderitem_set"][1]["price"] = json!(79.95);
+    let mut bad_status = good.clone();
+    bad_status["orderitem_set"][0]["status"]["value"] = json!("401");
+    let mut huge_quantity = good.clone();
+    huge_quantity["orderitem_set"][1]["quantity"] = json!(-3);
+    let mut no_items = good.clone();
+    no_items["orderitem_set"] = json!([]);
+    let mut other_number = good.clone();
+    other_number["number"] = json!("2101925807112199");
+
+    let cases = [
+        (number, float_price, "orderitem_set[1].price"),
+        (number, bad_status, "orderitem_set[0].status.value"),
+        (number, huge_quantity, "orderitem_set[1].quantity"),
+        (number, no_items, "orderitem_set"),
+        (number, other_number, "number"),
+        ("0123", good.clone(), "number"),
+        ("99999999999999999", good.clone(), "number"),
+    ];
+    for (path_number, body, field) in cases {
+        let response = put_order(&app, path_number, &body).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{field}");
+        let errors = json_body(response).await;
+        assert!(errors.get(field).is_some(), "{field}: {errors}");
+    }
+    let missing = put_order(&app, number, &json!({"id": 48})).await;
+    assert_eq!(missing.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(json_body(app.get("/users/orders/").await).await["count"], 0);
+}
+
+#[tokio::test]
+async fn an_item_or_a_number_of_another_order_is_refused() {
+    let (app, customer) = app_with_customer().await;
+    place(
+        &app,
+        49,
+        &customer.email,
+        "2024-05-01T10:00:00Z",
+        &[(4901, "400")],
+    )
+    .await;
+
+    let stolen_item = put_order(
+        &app,
+        "2101925807000050",
+        &order_body(
+            50,
+            "2101925807000050",
+            &customer.email,
+            "2024-05-01T10:00:00Z",
+            &[(4901, "400")],
+        ),
+    )
+    .await;
+    let stolen_number = put_order(
+        &app,
+        "2101925807000049",
+        &order_body(
+            51,
+            "2101925807000049",
+            &customer.email,
+            "2024-05-01T10:00:00Z",
+            &[(5101, "400")],
+        ),
+    )
+    .await;
+
+    assert_eq!(stolen_item.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        json_body(stolen_item)
+            .await
+            .get("orderitem_set[0].id")
+            .is_some()
+    );
+    assert_eq!(stolen_number.status(), StatusCode::BAD_REQUEST);
+    assert!(json_body(stolen_number).await.get("number").is_some());
+}
+
+#[tokio::test]
+async fn cancellation_reasons_come_in_one_page_in_the_request_language() {
+    let app = spawn_app_with(with_internal_api).await;
+
+    let english = json_body(
+        app.send(Method::GET, "/users/orders/cancellation_reasons/")
+            .header("accept-language", "en")
+            .await,
+    )
+    .await;
+    let turkish = json_body(
+        app.send(Method::GET, "/users/orders/cancellation_reasons/")
+            .header("accept-language", "tr")
+            .await,
+    )
+    .await;
+
+    assert_eq!(english["count"], 6);
+    assert_eq!(english["next"], Value::Null);
+    assert_eq!(english["results"][0]["id"], 1);
+    assert_eq!(english["results"][0]["cancellation_type"], "cancel");
+    assert_eq!(english["results"][0]["subject"], "I changed my mind");
+    assert_eq!(turkish["results"][0]["subject"], "Vazgeçtim");
+}
