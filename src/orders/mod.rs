@@ -3,8 +3,10 @@
 //! customer reads them and asks for cancellations and returns.
 //!
 //! Endpoints: `GET /users/orders/`, `GET /users/orders/{id}/`,
-//! `GET /users/orders/cancellation_reasons/`; internal: `PUT /internal/orders/{number}/`.
+//! `GET /users/orders/cancellation_reasons/`, `POST /orders/{number}/cancel/`,
+//! `POST /users/orders/bulk_cancellation_requests/`; internal: `PUT /internal/orders/{number}/`.
 
+mod cancellations;
 mod entity;
 mod internal;
 mod queries;
@@ -34,6 +36,8 @@ pub fn router() -> OpenApiRouter<crate::state::AppState> {
         .routes(routes!(routes::list_orders))
         .routes(routes!(routes::list_cancellation_reasons))
         .routes(routes!(routes::get_order))
+        .routes(routes!(routes::cancel_order))
+        .routes(routes!(routes::request_bulk_cancellation))
 }
 
 /// Routes of the shop's side (mounted under the internal API's gate).

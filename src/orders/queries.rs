@@ -13,8 +13,8 @@ use sea_orm::{
 use super::{
     entity::{event, item, order, reason, request},
     types::{
-        CancellationRequest, CancellationType, NewOrder, NewOrderItem, Order, OrderItem, Reason,
-        RequestStatus, Status,
+        CancellationRequest, CancellationType, ItemRequest, NewOrder, NewOrderItem, Order,
+        OrderItem, Reason, RequestStatus, Status,
     },
 };
 use crate::http::pagination::Window;
@@ -389,4 +389,100 @@ pub async fn record_event(
     .exec_without_returning(db)
     .await
     .map(|_| ())
+}
+
+/// The order (and its owner) of each item of `item_ids` that exists.
+pub async fn orders_of_items(
+    db: &impl ConnectionTrait,
+    item_ids: Vec<i64>,
+) -> Result<Vec<ItemOwner>, DbErr> {
+    Ok(item::Entity::find()
+        .select_only()
+        .column(item::Column::Id)
+        .column(item::Column::OrderId)
+        .column_as(order::Column::UserId, "user_id")
+        .join(
+            sea_orm::JoinType::InnerJoin,
+            item::Entity::belongs_to(order::Entity)
+                .from(item::Column::OrderId)
+                .to(order::Column::Id)
+                .into(),
+        )
+        .filter(item::Column::Id.is_in(item_ids))
+        .into_tuple::<(i64, i64, Option<i64>)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(item_id, order_id, user_id)| ItemOwner {
+            item_id,
+            order_id,
+            user_id,
+        })
+        .collect())
+}
+
+/// Whose an item is.
+#[derive(Clone, Copy, Debug)]
+pub struct ItemOwner {
+    /// The item.
+    pub item_id: i64,
+    /// Its order.
+    pub order_id: i64,
+    /// The order's account, `None` for a guest order.
+    pub user_id: Option<i64>,
+}
+
+/// Writes a waiting request for `quantity` units as `request` asks.
+pub async fn insert_request(
+    db: &impl ConnectionTrait,
+    request: &ItemRequest,
+    quantity: i32,
+    now: DateTime<Utc>,
+) -> Result<CancellationRequest, DbErr> {
+    let row = request::Entity::insert(request::ActiveModel {
+        id: NotSet,
+        order_item_id: Set(request.order_item),
+        cancellation_type: Set(request.cancellation_type.as_str().to_owned()),
+        status: Set(RequestStatus::Waiting.as_str().to_owned()),
+        reason_id: Set(request.reason),
+        description: Set(request.description.clone()),
+        quantity: Set(quantity),
+        iban: Set(request.iban.clone()),
+        holder_name: Set(request.holder_name.clone()),
+        shipping_company: Set(request.shipping_company),
+        created_at: Set(now),
+        modified_at: Set(now),
+    })
+    .exec_with_returning(db)
+    .await?;
+    Ok(request_of(row))
+}
+
+/// The id of the customer's order named by `number_or_id`: its number, else its id.
+pub async fn find_customer_order_id(
+    db: &impl ConnectionTrait,
+    customer_id: i64,
+    number_or_id: &str,
+) -> Result<Option<i64>, DbErr> {
+    let by_number = order::Entity::find()
+        .select_only()
+        .column(order::Column::Id)
+        .filter(order::Column::UserId.eq(customer_id))
+        .filter(order::Column::Number.eq(number_or_id))
+        .into_tuple::<i64>()
+        .one(db)
+        .await?;
+    if by_number.is_some() {
+        return Ok(by_number);
+    }
+    let Ok(id) = number_or_id.parse::<i64>() else {
+        return Ok(None);
+    };
+    order::Entity::find_by_id(id)
+        .select_only()
+        .column(order::Column::Id)
+        .filter(order::Column::UserId.eq(customer_id))
+        .into_tuple::<i64>()
+        .one(db)
+        .await
 }

@@ -1,13 +1,24 @@
 //! Handlers of the orders area for customers.
 
-use axum::{Json, extract::State};
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
 
-use super::{OrderView, ReasonView, queries};
+use super::{
+    OrderView, ReasonView,
+    cancellations::{self, Refused, Scope},
+    queries::{self, Actor},
+    types::{CancellationForm, CancellationRequest, request_view},
+};
 use crate::{
     accounts::CurrentCustomer,
     http::{
-        ApiError, ErrorDetail, FieldErrors,
-        openapi::LoginRequired,
+        ApiError, ErrorDetail, FieldErrors, Payload,
+        openapi::{LoggedInWrite, LoginRequired},
         pagination::{ListRequest, Page, PageParams, PathPk},
     },
     languages::RequestLanguage,
@@ -87,4 +98,97 @@ pub async fn list_cancellation_reasons(
     Ok(Json(
         page.map(|reason| ReasonView::new(&reason, language.as_str())),
     ))
+}
+
+/// Asks to cancel or return items of one of the customer's orders, named by number (what the
+/// theme sends) or by id. Every entry is checked before anything is stored; an identical retry
+/// of an earlier success creates nothing more and answers the same requests.
+#[utoipa::path(post, path = "/orders/{number}/cancel/", tag = "orders",
+    params(("number" = String, Path, description = "The order's number (or id)")),
+    request_body = inline(Object),
+    responses(
+        (status = 200, description = "The requests (created now or by an identical earlier call)", body = Vec<Object>),
+        (status = 400, description = "An entry that cannot be requested, naming its item; `error_code` `cancellation_request_100_1` when an item has another open request", body = FieldErrors),
+        LoggedInWrite,
+        (status = 404, description = "No such order of this customer", body = ErrorDetail),
+    ))]
+pub async fn cancel_order(
+    State(state): State<AppState>,
+    CurrentCustomer(customer): CurrentCustomer,
+    language: RequestLanguage,
+    Path(number): Path<String>,
+    Payload(form): Payload<CancellationForm>,
+) -> Result<Response, ApiError> {
+    let order_id = queries::find_customer_order_id(state.db.read(), customer.id, number.trim())
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let requests = form.parse().map_err(ApiError::Validation)?;
+    let outcome = cancellations::request_cancellations(
+        &state.db,
+        Scope::Order(order_id),
+        requests,
+        Actor::Customer,
+        state.clock.now(),
+    )
+    .await;
+    answer_requests(outcome, &language)
+}
+
+/// Asks to cancel or return items of any of the customer's orders at once (the bulk variant:
+/// the body's `id` is ignored; every item must be one of this customer's).
+#[utoipa::path(post, path = "/users/orders/bulk_cancellation_requests/", tag = "orders",
+    request_body = inline(Object),
+    responses(
+        (status = 200, description = "The requests (created now or by an identical earlier call)", body = Vec<Object>),
+        (status = 400, description = "An entry that cannot be requested, naming its item; `error_code` `cancellation_request_100_1` when an item has another open request", body = FieldErrors),
+        LoggedInWrite,
+    ))]
+pub async fn request_bulk_cancellation(
+    State(state): State<AppState>,
+    CurrentCustomer(customer): CurrentCustomer,
+    language: RequestLanguage,
+    Payload(form): Payload<CancellationForm>,
+) -> Result<Response, ApiError> {
+    let requests = form.parse().map_err(ApiError::Validation)?;
+    let outcome = cancellations::request_cancellations(
+        &state.db,
+        Scope::CustomerOrders(customer.id),
+        requests,
+        Actor::Customer,
+        state.clock.now(),
+    )
+    .await;
+    answer_requests(outcome, &language)
+}
+
+/// The answer to a cancellation call: the requests, or the refusal's body (Akinon's
+/// `cancellation_request_100_1` for an item that has another open request).
+pub(super) fn answer_requests(
+    outcome: Result<Vec<CancellationRequest>, Refused>,
+    language: &RequestLanguage,
+) -> Result<Response, ApiError> {
+    match outcome {
+        Ok(requests) => Ok(Json(
+            requests
+                .iter()
+                .map(|request| request_view(request, language.as_str()))
+                .collect::<Vec<_>>(),
+        )
+        .into_response()),
+        Err(Refused::Error(error)) => Err(error),
+        Err(Refused::AlreadyRequested(items)) => {
+            let messages: Vec<String> = items
+                .iter()
+                .map(|item| format!("Item {item} has an active cancellation request."))
+                .collect();
+            Ok((
+                StatusCode::BAD_REQUEST,
+                Json(json!({
+                    "non_field_errors": messages,
+                    "error_code": "cancellation_request_100_1",
+                })),
+            )
+                .into_response())
+        }
+    }
 }

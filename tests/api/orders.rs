@@ -64,6 +64,7 @@ async fn place(app: &TestApp, id: i64, email: &str, created: &str, items: &[(i64
 async fn app_with_customer() -> (TestApp, Customer) {
     let app = spawn_app_with(with_internal_api).await;
     let customer = app.logged_in_customer().await;
+    app.fetch_csrf_token().await;
     (app, customer)
 }
 
@@ -444,4 +445,306 @@ async fn cancellation_reasons_come_in_one_page_in_the_request_language() {
     assert_eq!(english["results"][0]["cancellation_type"], "cancel");
     assert_eq!(english["results"][0]["subject"], "I changed my mind");
     assert_eq!(turkish["results"][0]["subject"], "Vazgeçtim");
+}
+
+async fn cancel(app: &TestApp, number: &str, entries: Value) -> reqwest::Response {
+    app.send(Method::POST, &format!("/orders/{number}/cancel/"))
+        .json(&json!({"return_policy": true, "cancel_order_items": entries}))
+        .await
+}
+
+async fn order_of(app: &TestApp, id: i64) -> Value {
+    json_body(app.get(&format!("/users/orders/{id}/")).await).await
+}
+
+#[tokio::test]
+async fn a_cancellation_request_holds_the_item_and_a_retry_creates_nothing_more() {
+    let (app, customer) = app_with_customer().await;
+    place(
+        &app,
+        60,
+        &customer.email,
+        "2024-05-01T10:00:00Z",
+        &[(6001, "400")],
+    )
+    .await;
+    let entry = json!([{"order_item": 6001, "reason": "1", "cancellation_type": "cancel", "description": ""}]);
+
+    let first = cancel(&app, "2101925807000060", entry.clone()).await;
+    let retry = cancel(&app, "2101925807000060", entry).await;
+    let order = order_of(&app, 60).await;
+
+    assert_eq!(first.status(), StatusCode::OK);
+    let created = json_body(first).await;
+    assert_eq!(created[0]["status"]["value"], "waiting");
+    assert_eq!(created[0]["cancellation_type"]["value"], "cancel");
+    assert_eq!(retry.status(), StatusCode::OK);
+    assert_eq!(json_body(retry).await[0]["id"], created[0]["id"]);
+    let item = &order["orderitem_set"][0];
+    assert_eq!(item["cancellationrequest_set"].as_array().unwrap().len(), 1);
+    assert_eq!(item["active_cancellation_request"]["id"], created[0]["id"]);
+    assert_eq!(item["is_cancellable"], false);
+    assert_eq!(
+        order["status"]["value"], "50",
+        "every live item has an open request"
+    );
+    assert_eq!(order["is_cancellable"], false);
+}
+
+#[tokio::test]
+async fn another_request_for_an_item_already_asked_for_gets_akinons_error_code() {
+    let (app, customer) = app_with_customer().await;
+    place(
+        &app,
+        61,
+        &customer.email,
+        "2024-05-01T10:00:00Z",
+        &[(6101, "400")],
+    )
+    .await;
+    cancel(&app, "61", json!([{"order_item": 6101, "reason": 1}])).await;
+
+    let other_reason = cancel(&app, "61", json!([{"order_item": 6101, "reason": 2}])).await;
+
+    assert_eq!(other_reason.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        json_body(other_reason).await,
+        json!({
+            "non_field_errors": ["Item 6101 has an active cancellation request."],
+            "error_code": "cancellation_request_100_1",
+        })
+    );
+}
+
+#[tokio::test]
+async fn what_an_item_allows_depends_on_its_state_and_a_refusal_stores_nothing() {
+    let (app, customer) = app_with_customer().await;
+    place(
+        &app,
+        62,
+        &customer.email,
+        "2024-05-01T10:00:00Z",
+        &[(6201, "500"), (6202, "400"), (6203, "450")],
+    )
+    .await;
+
+    let cancel_shipped = cancel(
+        &app,
+        "62",
+        json!([
+            {"order_item": 6202, "reason": "1", "cancellation_type": "cancel"},
+            {"order_item": 6201, "reason": "1", "cancellation_type": "cancel"},
+        ]),
+    )
+    .await;
+    let return_unshipped = cancel(
+        &app,
+        "62",
+        json!([{"order_item": 6202, "reason": "3", "cancellation_type": "refund"}]),
+    )
+    .await;
+    let preparing = cancel(&app, "62", json!([{"order_item": 6203, "reason": "1"}])).await;
+    let wrong_reason_type = cancel(
+        &app,
+        "62",
+        json!([{"order_item": 6201, "reason": "1", "cancellation_type": "refund"}]),
+    )
+    .await;
+    let no_description = cancel(&app, "62", json!([{"order_item": 6201, "reason": "4", "cancellation_type": "refund", "description": " "}])).await;
+    let too_many = cancel(
+        &app,
+        "62",
+        json!([{"order_item": 6201, "reason": "3", "cancellation_type": "refund", "quantity": 2}]),
+    )
+    .await;
+    let untouched = order_of(&app, 62).await;
+    let return_shipped = cancel(&app, "62", json!([{"order_item": 6201, "reason": "4", "cancellation_type": "refund", "description": "torn"}])).await;
+
+    for (response, message) in [
+        (
+            cancel_shipped,
+            "Item 6201: this item cannot be cancelled in its state.",
+        ),
+        (
+            return_unshipped,
+            "Item 6202: this item cannot be returned in its state.",
+        ),
+        (
+            preparing,
+            "Item 6203: this item cannot be cancelled in its state.",
+        ),
+        (
+            wrong_reason_type,
+            "Item 6201: reason: \"1\" is not a valid choice.",
+        ),
+        (
+            no_description,
+            "Item 6201: description: This reason needs a description.",
+        ),
+        (
+            too_many,
+            "Item 6201: quantity: Ensure this value is at most 1.",
+        ),
+    ] {
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{message}");
+        assert_eq!(
+            json_body(response).await,
+            json!({"cancel_order_items": [message]})
+        );
+    }
+    for item in untouched["orderitem_set"].as_array().unwrap() {
+        assert_eq!(
+            item["cancellationrequest_set"],
+            json!([]),
+            "nothing stored by a refusal"
+        );
+    }
+    assert_eq!(return_shipped.status(), StatusCode::OK);
+    assert_eq!(json_body(return_shipped).await[0]["description"], "torn");
+}
+
+#[tokio::test]
+async fn bad_cancellation_bodies_are_refused_naming_the_item() {
+    let (app, customer) = app_with_customer().await;
+    place(
+        &app,
+        63,
+        &customer.email,
+        "2024-05-01T10:00:00Z",
+        &[(6301, "400")],
+    )
+    .await;
+    place(
+        &app,
+        64,
+        &customer.email,
+        "2024-05-01T10:00:00Z",
+        &[(6401, "400")],
+    )
+    .await;
+
+    let cases = [
+        (json!([]), "This list may not be empty."),
+        (
+            json!([{"reason": "1"}]),
+            "order_item: This field is required.",
+        ),
+        (
+            json!([{"order_item": 6301}]),
+            "Item 6301: reason: This field is required.",
+        ),
+        (
+            json!([{"order_item": 6301, "reason": "1", "cancellation_type": "swap"}]),
+            "Item 6301: cancellation_type: \"swap\" is not a valid choice.",
+        ),
+        (
+            json!([{"order_item": 6301, "reason": "1", "quantity": -1}]),
+            "Item 6301: quantity: Ensure this value is at least 1.",
+        ),
+        (
+            json!([{"order_item": 6401, "reason": "1"}]),
+            "Item 6401: not an item of this order.",
+        ),
+        (
+            json!([{"order_item": 6301, "reason": "1"}, {"order_item": 6301, "reason": "1"}]),
+            "Item 6301: asked for twice.",
+        ),
+    ];
+    for (entries, message) in cases {
+        let response = cancel(&app, "63", entries).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{message}");
+        assert_eq!(
+            json_body(response).await,
+            json!({"cancel_order_items": [message]})
+        );
+    }
+    let wrong_types = cancel(&app, "63", json!("nonsense")).await;
+    assert_eq!(wrong_types.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn another_customers_order_cannot_be_cancelled() {
+    let (app, customer) = app_with_customer().await;
+    let other = Customer::generate();
+    place(
+        &app,
+        65,
+        &other.email,
+        "2024-05-01T10:00:00Z",
+        &[(6501, "400")],
+    )
+    .await;
+    place(
+        &app,
+        66,
+        &customer.email,
+        "2024-05-01T10:00:00Z",
+        &[(6601, "400")],
+    )
+    .await;
+
+    let by_number = cancel(
+        &app,
+        "2101925807000065",
+        json!([{"order_item": 6501, "reason": "1"}]),
+    )
+    .await;
+    let bulk = app
+        .send(Method::POST, "/users/orders/bulk_cancellation_requests/")
+        .json(&json!({"cancel_order_items": [{"order_item": 6601, "reason": "1"}, {"order_item": 6501, "reason": "1"}]}))
+        .await;
+
+    assert_eq!(by_number.status(), StatusCode::NOT_FOUND);
+    assert_eq!(bulk.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        json_body(bulk).await,
+        json!({"cancel_order_items": ["Item 6501: not an item of this order."]})
+    );
+    assert_eq!(
+        order_of(&app, 66).await["orderitem_set"][0]["cancellationrequest_set"],
+        json!([])
+    );
+}
+
+#[tokio::test]
+async fn a_bulk_request_spans_the_customers_orders() {
+    let (app, customer) = app_with_customer().await;
+    place(
+        &app,
+        67,
+        &customer.email,
+        "2024-05-01T10:00:00Z",
+        &[(6701, "400"), (6702, "400")],
+    )
+    .await;
+    place(
+        &app,
+        68,
+        &customer.email,
+        "2024-05-02T10:00:00Z",
+        &[(6801, "550")],
+    )
+    .await;
+
+    let response = app
+        .send(Method::POST, "/users/orders/bulk_cancellation_requests/")
+        .json(&json!({
+            "id": "2101925807000067",
+            "return_policy": true,
+            "cancel_order_items": [
+                {"order_item": 6701, "reason": "2", "cancellation_type": "cancel", "description": ""},
+                {"order_item": 6801, "reason": "3", "cancellation_type": "refund", "description": "too small"},
+            ],
+        }))
+        .await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(json_body(response).await.as_array().unwrap().len(), 2);
+    let first = order_of(&app, 67).await;
+    assert_eq!(
+        first["status"]["value"], "400",
+        "one item of two is still live"
+    );
+    assert_eq!(first["orderitem_set"][1]["is_cancellable"], true);
+    assert_eq!(order_of(&app, 68).await["status"]["value"], "50");
 }

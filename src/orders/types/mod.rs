@@ -1,6 +1,7 @@
 //! What the client sends (`*Form`), what it means once parsed (`NewOrder`), orders as stored
 //! (`Order`), and what we answer (`*View`).
 
+mod cancellation;
 mod form;
 mod money;
 mod order;
@@ -8,9 +9,10 @@ mod status;
 mod view;
 
 pub use self::{
+    cancellation::{CancellationForm, ITEMS_FIELD, ItemRequest},
     form::{NewOrder, NewOrderItem},
     money::Money,
     order::{CancellationRequest, CancellationType, Order, OrderItem, Reason, RequestStatus},
     status::Status,
-    view::{OrderView, ReasonView},
+    view::{OrderView, ReasonView, request_view},
 };
