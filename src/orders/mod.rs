@@ -4,8 +4,11 @@
 //!
 //! Endpoints: `GET /users/orders/`, `GET /users/orders/{id}/`,
 //! `GET /users/orders/cancellation_reasons/`, `POST /orders/{number}/cancel/`,
-//! `POST /users/orders/bulk_cancellation_requests/`; internal: `PUT /internal/orders/{number}/`.
+//! `POST /users/orders/bulk_cancellation_requests/`; internal: `PUT /internal/orders/{number}/`,
+//! `POST /internal/orders/{number}/status/`, `GET /internal/cancellation_requests/`,
+//! `POST /internal/cancellation_requests/{id}/`.
 
+mod back_office;
 mod cancellations;
 mod entity;
 mod internal;
@@ -42,7 +45,11 @@ pub fn router() -> OpenApiRouter<crate::state::AppState> {
 
 /// Routes of the shop's side (mounted under the internal API's gate).
 pub fn internal_router() -> OpenApiRouter<crate::state::AppState> {
-    OpenApiRouter::new().routes(routes!(internal::put_order))
+    OpenApiRouter::new()
+        .routes(routes!(internal::put_order))
+        .routes(routes!(internal::change_order_status))
+        .routes(routes!(internal::decide_cancellation_request))
+        .routes(routes!(internal::list_cancellation_requests))
 }
 
 /// The page size of the order list: the Zero theme counts pages of 12 (orders.md §1).

@@ -486,3 +486,137 @@ pub async fn find_customer_order_id(
         .one(db)
         .await
 }
+
+/// Sets order `id`'s status.
+pub async fn update_order_status(
+    db: &impl ConnectionTrait,
+    id: i64,
+    status: Status,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    order::Entity::update_many()
+        .col_expr(order::Column::Status, status.code().into())
+        .col_expr(order::Column::ModifiedAt, now.into())
+        .filter(order::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Writes `item`'s status and tracking as they now are, dating its shipping and delivery the
+/// first time it reaches them (the return window counts from them).
+pub async fn update_item_state(
+    db: &impl ConnectionTrait,
+    item: &OrderItem,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let shipped_at = item
+        .shipped_at
+        .or_else(|| item.status.has_shipped().then_some(now));
+    let delivered_at = item
+        .delivered_at
+        .or_else(|| (item.status == Status::DELIVERED).then_some(now));
+    item::Entity::update_many()
+        .col_expr(item::Column::Status, item.status.code().into())
+        .col_expr(
+            item::Column::TrackingNumber,
+            item.tracking_number.clone().into(),
+        )
+        .col_expr(item::Column::TrackingUrl, item.tracking_url.clone().into())
+        .col_expr(item::Column::ShippedAt, shipped_at.into())
+        .col_expr(item::Column::DeliveredAt, delivered_at.into())
+        .col_expr(item::Column::ModifiedAt, now.into())
+        .filter(item::Column::Id.eq(item.id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// The order id of request `id`'s item, if the request exists.
+pub async fn order_of_request(db: &impl ConnectionTrait, id: i64) -> Result<Option<i64>, DbErr> {
+    let Some(item_id) = request::Entity::find_by_id(id)
+        .select_only()
+        .column(request::Column::OrderItemId)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    item::Entity::find_by_id(item_id)
+        .select_only()
+        .column(item::Column::OrderId)
+        .into_tuple::<i64>()
+        .one(db)
+        .await
+}
+
+/// Sets request `id`'s status.
+pub async fn update_request_status(
+    db: &impl ConnectionTrait,
+    id: i64,
+    status: RequestStatus,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    request::Entity::update_many()
+        .col_expr(request::Column::Status, status.as_str().into())
+        .col_expr(request::Column::ModifiedAt, now.into())
+        .filter(request::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// How many requests are in `status` (all when `None`).
+pub async fn count_requests(
+    db: &impl ConnectionTrait,
+    status: Option<RequestStatus>,
+) -> Result<u64, DbErr> {
+    requests_in(status).count(db).await
+}
+
+/// The requests in `status` (all when `None`) in `window`, oldest first, each with its order's
+/// number.
+pub async fn list_requests(
+    db: &impl ConnectionTrait,
+    status: Option<RequestStatus>,
+    window: Window,
+) -> Result<Vec<(CancellationRequest, String)>, DbErr> {
+    let rows = requests_in(status)
+        .order_by_asc(request::Column::Id)
+        .offset(window.offset)
+        .limit(window.limit)
+        .all(db)
+        .await?;
+    let owners = orders_of_items(db, rows.iter().map(|row| row.order_item_id).collect()).await?;
+    let numbers: HashMap<i64, String> = order::Entity::find()
+        .select_only()
+        .column(order::Column::Id)
+        .column(order::Column::Number)
+        .filter(order::Column::Id.is_in(owners.iter().map(|owner| owner.order_id)))
+        .into_tuple::<(i64, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let number = owners
+                .iter()
+                .find(|owner| owner.item_id == row.order_item_id)
+                .and_then(|owner| numbers.get(&owner.order_id))
+                .cloned()
+                .unwrap_or_default();
+            (request_of(row), number)
+        })
+        .collect())
+}
+
+fn requests_in(status: Option<RequestStatus>) -> Select<request::Entity> {
+    let select = request::Entity::find();
+    match status {
+        Some(status) => select.filter(request::Column::Status.eq(status.as_str())),
+        None => select,
+    }
+}

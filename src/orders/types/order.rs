@@ -227,9 +227,21 @@ impl OrderItem {
 }
 
 impl Order {
-    /// The status the customer sees: "cancellation waiting" while every item still live has an
-    /// open request (orders.md §6.3), else the shop's.
+    /// The status the customer sees: cancelled or refunded when every item is; "cancellation
+    /// waiting" while every item still live has an open request (orders.md §6.3); else the
+    /// shop's.
     pub fn shown_status(&self) -> Status {
+        if !self.items.is_empty() && self.items.iter().all(OrderItem::is_cancelled) {
+            return Status::CANCELLED;
+        }
+        if !self.items.is_empty()
+            && self
+                .items
+                .iter()
+                .all(|item| item.status == Status::REFUNDED)
+        {
+            return Status::REFUNDED;
+        }
         let mut live = self
             .items
             .iter()

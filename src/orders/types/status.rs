@@ -77,6 +77,29 @@ impl Status {
         self.allows_refund()
     }
 
+    /// How far along the way an item is: a status may only move to one further along. The return
+    /// steps (544–547) come after delivery although their codes are lower.
+    fn progress(self) -> u16 {
+        match self.0 {
+            544..=547 => 560 + (self.0 - 544),
+            code => code,
+        }
+    }
+
+    /// Whether the shop may move an item or order from this status to `next`: forward only;
+    /// cancelled and refunded are final; cancelling only before shipping; "cancellation
+    /// waiting" is ours to show, never set.
+    pub fn may_become(self, next: Self) -> bool {
+        match (self.0, next.0) {
+            (100 | 600, _) | (_, 50) => false,
+            (_, 100) => self.0 <= 450,
+            (_, 544..=547 | 600) => {
+                self.progress() >= Self::SHIPPED.progress() && next.progress() > self.progress()
+            }
+            _ => next.progress() > self.progress(),
+        }
+    }
+
     /// `{value, label}` with the label in `language` (`tr`, else English).
     pub fn view(self, language: &str) -> CodedView {
         let (_, english, turkish) = STATUSES
@@ -109,6 +132,21 @@ mod tests {
         assert_eq!(Status::parse(" 400 "), Ok(Status(400)));
         assert!(Status::parse("401").is_err());
         assert!(Status::parse("approved").is_err());
+    }
+
+    #[test]
+    fn statuses_only_move_forward_and_cancelling_stops_at_shipping() {
+        let status = |code: &str| Status::parse(code).expect("a status");
+        assert!(status("400").may_become(status("450")));
+        assert!(status("550").may_become(status("545")));
+        assert!(status("545").may_become(status("600")));
+        assert!(status("450").may_become(status("100")));
+        assert!(!status("500").may_become(status("100")));
+        assert!(!status("550").may_become(status("400")));
+        assert!(!status("400").may_become(status("600")));
+        assert!(!status("100").may_become(status("400")));
+        assert!(!status("400").may_become(status("50")));
+        assert!(!status("400").may_become(status("400")));
     }
 
     #[test]
