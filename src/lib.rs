@@ -39,6 +39,8 @@ pub mod mail;
 pub mod migrations;
 /// Operator endpoints: health check and Prometheus metrics.
 pub mod ops;
+/// Orders from the shop's order system, and customers' cancellations and returns.
+pub mod orders;
 /// SMS one-time codes: registration and login with a code, login by phone.
 pub mod otp;
 /// The transactional outbox: messages written with the change that causes them, sent by a worker.

@@ -19,3 +19,8 @@ pub use self::{
     extract::{BodyLimits, FilePart, Payload, PayloadWithFiles},
     requester::Requester,
 };
+
+/// Date-times on the wire: ISO 8601 UTC with microseconds and `Z` (`2023-04-11T06:24:47.015497Z`).
+pub fn wire_time(time: &chrono::DateTime<chrono::Utc>) -> String {
+    time.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}

@@ -24,6 +24,7 @@ mod m0016_saved_cards;
 mod m0017_loyalty;
 mod m0018_akifast_permissions;
 mod m0019_social_accounts;
+mod m0020_orders;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0017_loyalty::Migration),
             Box::new(m0018_akifast_permissions::Migration),
             Box::new(m0019_social_accounts::Migration),
+            Box::new(m0020_orders::Migration),
         ]
     }
 }

@@ -32,7 +32,7 @@ use crate::{
     limits::{self, Limiter},
     loyalty,
     mail::{LogMailer, MailTemplates, Mailer, SmtpMailer},
-    ops, otp,
+    ops, orders, otp,
     outbox::{self, Couriers},
     password_reset, security_events,
     sessions::{self, SessionManager},
@@ -297,6 +297,7 @@ pub fn router(state: AppState) -> Router {
     let (internal_api, internal_openapi) = OpenApiRouter::new()
         .merge(cards::internal::router())
         .merge(loyalty::internal::router())
+        .merge(orders::internal::router())
         .split_for_parts();
     let (api, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(csrf::router())
@@ -308,6 +309,7 @@ pub fn router(state: AppState) -> Router {
         .merge(security_events::router())
         .merge(geo::router())
         .merge(addresses::router())
+        .merge(orders::router())
         .merge(export::router())
         .merge(languages::router())
         .merge(currencies::router())

@@ -27,6 +27,7 @@ mod logout;
 mod loyalty;
 mod openapi;
 mod operations;
+mod orders;
 mod otp;
 mod outbox;
 mod password_change;

@@ -1,6 +1,6 @@
 //! What we answer: the current user, the profile, the login key.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -9,10 +9,7 @@ use phonenumber::country::Id;
 
 use super::{Customer, Gender};
 
-/// Date-times on the wire: ISO 8601 UTC with microseconds and `Z`.
-pub fn wire_time(time: &DateTime<Utc>) -> String {
-    time.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}
+pub use crate::http::wire_time;
 
 /// `GET /current_user/`: what the client copies into its own login state.
 #[derive(Serialize, ToSchema)]
