@@ -158,7 +158,14 @@ pub async fn log_in(
         email_addresses::mail_new_confirmation_link(&state, &customer, &language).await?;
         return Err(ApiError::non_field("E-mail is not verified."));
     }
-    otp::verify_login(&state, &customer, credentials.code.as_ref(), &language).await?;
+    otp::verify_login(
+        &state,
+        &customer,
+        credentials.code.as_ref(),
+        &language,
+        &requester,
+    )
+    .await?;
     if needs_rehash {
         let hash = state.hasher.hash(credentials.password).await?;
         let rehashed =

@@ -23,9 +23,14 @@ use self::types::{Purpose, Verdict};
 use crate::{
     accounts::{self, Customer, PhoneNumber},
     config::LoginOtp,
-    http::{ApiError, FieldErrors, error::NON_FIELD_ERRORS},
+    http::{
+        ApiError, FieldErrors, Requester,
+        error::{NON_FIELD_ERRORS, ThrottledBody},
+    },
     languages::RequestLanguage,
+    limits::Count,
     outbox::{self, OutgoingSms},
+    security_events::{self, SecurityEventKind},
     state::AppState,
 };
 
@@ -59,12 +64,22 @@ pub async fn verify_registration(
         return Ok(None);
     };
     let Some(code) = code else {
-        send_code(state, Purpose::Registration, phone, language.as_str(), true).await?;
+        send_code(
+            state,
+            Purpose::Registration,
+            phone,
+            language.as_str(),
+            true,
+            None,
+        )
+        .await?;
         return Err(code_sent());
     };
+    let guesses = refuse_if_guessing(state, phone).await?;
     let transaction = state.db.write().await?;
     let verdict = spend_code(state, &transaction, Purpose::Registration, phone, code).await?;
     transaction.commit().await?;
+    count_guess(state, &guesses, verdict).await?;
     answer_form(verdict)?;
     Ok(Some(phone.clone()))
 }
@@ -78,6 +93,7 @@ pub async fn verify_login(
     customer: &Customer,
     code: Option<&OtpCode>,
     language: &RequestLanguage,
+    requester: &Requester,
 ) -> Result<(), ApiError> {
     let asked = match state.settings.login_otp {
         LoginOtp::Off => false,
@@ -92,18 +108,25 @@ pub async fn verify_login(
         let language = state
             .settings
             .mail_language(customer.language_code.as_ref().map(AsRef::as_ref), language);
-        send_code(state, Purpose::Login, phone, language, true).await?;
+        let account = Some((customer.id, requester));
+        send_code(state, Purpose::Login, phone, language, true, account).await?;
         return Err(code_sent());
     };
+    let guesses = refuse_if_guessing(state, phone).await?;
     let transaction = state.db.write().await?;
     let verdict = spend_code(state, &transaction, Purpose::Login, phone, code).await?;
+    let now = state.clock.now();
     let verified = if verdict == Verdict::Accepted && customer.verified_phone().is_none() {
-        accounts::queries::mark_phone_verified(&transaction, customer.id, phone, state.clock.now())
-            .await?
+        accounts::queries::mark_phone_verified(&transaction, customer.id, phone, now).await?
     } else {
         None
     };
+    if verdict == Verdict::Accepted {
+        let kind = SecurityEventKind::OtpVerified;
+        security_events::record(&transaction, customer.id, kind, requester, now).await?;
+    }
     transaction.commit().await?;
+    count_guess(state, &guesses, verdict).await?;
     if let Some(verified) = verified {
         state.customers.remember(verified);
     }
@@ -117,6 +140,7 @@ async fn send_phone_login_code(
     state: &AppState,
     phone: &PhoneNumber,
     language: &RequestLanguage,
+    requester: &Requester,
 ) -> Result<(), ApiError> {
     let customer = accounts::queries::find_by_verified_phone(state.db.read(), phone).await?;
     let language = customer.as_ref().map_or(language.as_str(), |customer| {
@@ -124,12 +148,14 @@ async fn send_phone_login_code(
             .settings
             .mail_language(customer.language_code.as_ref().map(AsRef::as_ref), language)
     });
+    let account = customer.as_ref().map(|customer| (customer.id, requester));
     send_code(
         state,
         Purpose::PhoneLogin,
         phone,
         language,
         customer.is_some(),
+        account,
     )
     .await
 }
@@ -140,11 +166,19 @@ async fn check_phone_login_code(
     state: &AppState,
     phone: &PhoneNumber,
     code: &OtpCode,
+    requester: &Requester,
 ) -> Result<Customer, ApiError> {
     let customer = accounts::queries::find_by_verified_phone(state.db.read(), phone).await?;
+    let guesses = refuse_if_guessing(state, phone).await?;
     let transaction = state.db.write().await?;
     let verdict = spend_code(state, &transaction, Purpose::PhoneLogin, phone, code).await?;
+    if let Some(customer) = customer.as_ref().filter(|_| verdict == Verdict::Accepted) {
+        let kind = SecurityEventKind::OtpVerified;
+        let now = state.clock.now();
+        security_events::record(&transaction, customer.id, kind, requester, now).await?;
+    }
     transaction.commit().await?;
+    count_guess(state, &guesses, verdict).await?;
     match customer {
         Some(customer) if verdict == Verdict::Accepted => Ok(customer),
         _ => {
@@ -157,15 +191,20 @@ async fn check_phone_login_code(
 
 /// Issues a code for `purpose` and sends it to `phone` in `language` through the outbox, unless
 /// a code went to that phone less than [`RESEND_PERIOD`] ago (a 400 then). With
-/// `is_deliverable` false only the throttle runs: the caller answers the same either way.
+/// `is_deliverable` false only the throttle runs: the caller answers the same either way. The
+/// phone's budget (`OTP_SEND_ATTEMPTS` an hour) counts every request, deliverable or not. A code
+/// sent to an `account`'s phone goes in its security log, with the requester.
 async fn send_code(
     state: &AppState,
     purpose: Purpose,
     phone: &PhoneNumber,
     language: &str,
     is_deliverable: bool,
+    account: Option<(i64, &Requester)>,
 ) -> Result<(), ApiError> {
-    // Where the shared limiter's budget for sending codes belongs (per client and per phone).
+    let budget = &state.limits.budgets().otp_sending;
+    let counts = [budget.count("phone", phone.e164())];
+    state.limits.take(&counts, ThrottledBody::Form).await?;
     let now = state.clock.now();
     let ttl = state.settings.otp_ttl;
     let code = OtpCode::generate();
@@ -201,6 +240,10 @@ async fn send_code(
         )
         .await?;
         outbox::enqueue_sms(&transaction, &sms, now).await?;
+        if let Some((customer_id, requester)) = account {
+            let kind = SecurityEventKind::OtpSent;
+            security_events::record(&transaction, customer_id, kind, requester, now).await?;
+        }
     }
     transaction.commit().await?;
     if is_deliverable {
@@ -220,7 +263,6 @@ async fn spend_code(
     phone: &PhoneNumber,
     code: &OtpCode,
 ) -> Result<Verdict, DbErr> {
-    // Where the shared limiter's budget for checking codes belongs (per client and per phone).
     let stored = queries::find_code_for_update(transaction, purpose, phone).await?;
     let verdict = stored.map_or(Verdict::Wrong, |stored| {
         stored.judge(code, purpose, phone, state.clock.now())
@@ -236,6 +278,32 @@ async fn spend_code(
         "a one-time code was entered"
     );
     Ok(verdict)
+}
+
+/// The phone's count of wrong codes (`OTP_CHECK_ATTEMPTS` an hour), or the 429 while it is
+/// spent: then even the right code is refused, before it is compared. Checked before the
+/// caller's write transaction, since the counts may live in the same database.
+async fn refuse_if_guessing(state: &AppState, phone: &PhoneNumber) -> Result<Vec<Count>, ApiError> {
+    let counts = vec![
+        state
+            .limits
+            .budgets()
+            .otp_checking
+            .count("phone", phone.e164()),
+    ];
+    state
+        .limits
+        .refuse_if_blocked(&counts, ThrottledBody::Form)
+        .await?;
+    Ok(counts)
+}
+
+/// Counts a wrong code against the phone's budget (after the caller's transaction ended).
+async fn count_guess(state: &AppState, counts: &[Count], verdict: Verdict) -> Result<(), ApiError> {
+    if verdict == Verdict::Wrong {
+        state.limits.record(counts).await?;
+    }
+    Ok(())
 }
 
 /// A form's answer to `verdict` (auth.md §4.3): `Ok` for a right code, else the `code` error.

@@ -37,10 +37,10 @@ pub async fn log_in_with_phone(
 ) -> Result<Response, ApiError> {
     let login = form.parse(state.settings.phone_default_region)?;
     let Some(code) = login.code else {
-        super::send_phone_login_code(&state, &login.phone, &language).await?;
+        super::send_phone_login_code(&state, &login.phone, &language, &requester).await?;
         return Ok(Json(Map::new()).into_response());
     };
-    let customer = super::check_phone_login_code(&state, &login.phone, &code).await?;
+    let customer = super::check_phone_login_code(&state, &login.phone, &code, &requester).await?;
     accounts::start_session(&state, &session, &customer, &requester).await?;
     Ok(Json(KeyView::new()).into_response())
 }

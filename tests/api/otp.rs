@@ -619,3 +619,66 @@ async fn a_code_expired_for_an_hour_is_deleted_when_another_is_sent() {
         "the first one went"
     );
 }
+
+#[tokio::test]
+async fn wrong_codes_for_a_phone_are_limited_and_then_even_the_right_code_is_refused() {
+    let gateway = SmsGateway::start().await;
+    let app = spawn_app_sending_to(&gateway, |config| {
+        config.registration_otp = true;
+        config.limits.otp_check_attempts = 2;
+    })
+    .await;
+    let customer = Customer::generate();
+    register(&app, &registration(&customer, PHONE, None)).await;
+    let code = gateway.code(1).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+
+    for _ in 0..2 {
+        let refused = register(&app, &registration(&customer, PHONE, Some(wrong))).await;
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    }
+    let blocked = register(&app, &registration(&customer, PHONE, Some(&code))).await;
+
+    assert_eq!(blocked.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(blocked.headers().get("retry-after").is_some());
+}
+
+#[tokio::test]
+async fn codes_sent_to_a_phone_are_limited_per_hour() {
+    let gateway = SmsGateway::start().await;
+    let app = spawn_app_sending_to(&gateway, |config| {
+        config.registration_otp = true;
+        config.limits.otp_send_attempts = 1;
+    })
+    .await;
+    let customer = Customer::generate();
+
+    let first = register(&app, &registration(&customer, PHONE, None)).await;
+    app.advance_clock(Duration::from_secs(61));
+    let second = register(&app, &registration(&customer, PHONE, None)).await;
+
+    assert_eq!(first.status(), StatusCode::ACCEPTED);
+    assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn login_by_phone_leaves_the_code_sent_and_verified_in_the_security_log() {
+    let gateway = SmsGateway::start().await;
+    let app = spawn_app_with_registration_otp(&gateway).await;
+    register_with_code(&app, &gateway, PHONE, 0).await;
+    app.advance_clock(Duration::from_secs(60));
+
+    log_in_by_phone(&app, &json!({"phone": PHONE})).await;
+    let code = gateway.code(2).await;
+    let response = log_in_by_phone(&app, &json!({"phone": PHONE, "code": code})).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let events = json_body(app.get("/users/security-events/").await).await;
+    let kinds: Vec<&str> = events["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| event["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds[..3], ["login", "otp_verified", "otp_sent"]);
+}
