@@ -466,6 +466,25 @@ pub async fn start_session(
     customer: &Customer,
     requester: &Requester,
 ) -> Result<(), ApiError> {
+    start_session_as(
+        state,
+        session,
+        customer,
+        requester,
+        SecurityEventKind::Login,
+    )
+    .await
+}
+
+/// [`start_session`], recorded in the security log as `kind` (`social_login` for a login
+/// through a provider).
+pub async fn start_session_as(
+    state: &AppState,
+    session: &Session,
+    customer: &Customer,
+    requester: &Requester,
+    kind: SecurityEventKind,
+) -> Result<(), ApiError> {
     // The session's earlier login, if any, ends with its key.
     logins::forget(state, session).await?;
     if session
@@ -487,7 +506,6 @@ pub async fn start_session(
     )
     .await?;
     let logged_in = queries::set_last_login(&transaction, customer.id, now).await?;
-    let kind = SecurityEventKind::Login;
     security_events::record(&transaction, customer.id, kind, requester, now).await?;
     transaction.commit().await?;
     session.insert(SESSION_USER_ID, customer.id).await?;

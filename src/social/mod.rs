@@ -33,6 +33,7 @@ use crate::{
     config::EmailVerification,
     http::{ApiError, Requester, pagination::QueryParams},
     languages::RequestLanguage,
+    security_events::{self, SecurityEventKind},
     sessions::Session,
     state::AppState,
 };
@@ -134,7 +135,7 @@ async fn sign_in(
             return Ok(None);
         }
     };
-    let customer = match find_or_create_customer(state, name, &profile, language).await {
+    let customer = match find_or_create_customer(state, name, &profile, language, requester).await {
         // Two callbacks of one visitor at once, or an address registered meanwhile.
         Err(ApiError::Conflict(_)) => None,
         found => found?,
@@ -153,7 +154,8 @@ async fn sign_in(
         );
         return Ok(None);
     }
-    accounts::start_session(state, session, &customer, requester).await?;
+    let kind = SecurityEventKind::SocialLogin;
+    accounts::start_session_as(state, session, &customer, requester, kind).await?;
     tracing::info!(
         customer = customer.id,
         provider = name,
@@ -173,6 +175,7 @@ async fn find_or_create_customer(
     provider: &str,
     profile: &Profile,
     language: &RequestLanguage,
+    requester: &Requester,
 ) -> Result<Option<Customer>, ApiError> {
     let Some(email) = profile
         .email
@@ -229,6 +232,8 @@ async fn find_or_create_customer(
         now,
     )
     .await?;
+    let kind = SecurityEventKind::SocialAccountLinked;
+    security_events::record(&transaction, customer.id, kind, requester, now).await?;
     let linked =
         accounts::queries::set_social_networks_connected(&transaction, customer.id, true, now)
             .await?;
@@ -248,7 +253,12 @@ async fn list_links(state: &AppState, customer: &Customer) -> Result<Vec<SocialA
 /// Removes the customer's link `id`; 404 for another's or an unknown one, 400 when it is the
 /// last way into an account without a usable password. Judged on the locked row, so two
 /// unlinks at once cannot leave the account without a way in.
-async fn unlink(state: &AppState, customer: &Customer, id: i64) -> Result<(), ApiError> {
+async fn unlink(
+    state: &AppState,
+    customer: &Customer,
+    id: i64,
+    requester: &Requester,
+) -> Result<(), ApiError> {
     let transaction = state.db.write().await?;
     let stored = accounts::queries::find_for_update(&transaction, customer.id)
         .await?
@@ -264,11 +274,14 @@ async fn unlink(state: &AppState, customer: &Customer, id: i64) -> Result<(), Ap
         ));
     }
     queries::delete_link(&transaction, id).await?;
+    let now = state.clock.now();
+    let kind = SecurityEventKind::SocialAccountUnlinked;
+    security_events::record(&transaction, customer.id, kind, requester, now).await?;
     let updated = accounts::queries::set_social_networks_connected(
         &transaction,
         customer.id,
         links.len() > 1,
-        state.clock.now(),
+        now,
     )
     .await?;
     transaction.commit().await?;

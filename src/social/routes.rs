@@ -132,9 +132,10 @@ pub async fn list_social_accounts(
 pub async fn unlink_social_account(
     State(state): State<AppState>,
     CurrentCustomer(customer): CurrentCustomer,
+    requester: Requester,
     PathPk(id): PathPk,
 ) -> Result<StatusCode, ApiError> {
-    super::unlink(&state, &customer, id).await?;
+    super::unlink(&state, &customer, id, &requester).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -526,6 +526,22 @@ async fn the_only_way_into_an_account_cannot_be_unlinked_until_a_password_is_set
         current_user(&app).await["is_social_networks_connected"],
         false
     );
+    let events = json_body(app.get("/users/security-events/").await).await;
+    let kinds: Vec<&str> = events["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| event["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "social_account_unlinked",
+            "password_set",
+            "social_login",
+            "social_account_linked"
+        ]
+    );
 }
 
 #[tokio::test]
