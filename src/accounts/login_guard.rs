@@ -11,16 +11,15 @@
 
 use std::net::IpAddr;
 
-use super::Email;
+use super::{Customer, Email};
 use crate::{
     captcha,
-    http::{ApiError, error::ThrottledBody},
+    http::{ApiError, Requester, error::ThrottledBody},
     limits::{Blocked, Count},
+    security_events::{self, LoginOutcome, SecurityEventKind},
     sessions::Session,
     state::AppState,
 };
-
-const LOGINS: &str = "storefront_logins_total";
 
 /// Where a login is posted: where the captcha sends the client back to.
 const LOGIN_PATH: &str = "/users/login/";
@@ -32,6 +31,8 @@ pub struct LoginGuard {
     account: Vec<Count>,
     /// The client IP's, when it is known.
     client_ip: Option<Count>,
+    /// Whether the attempt goes on on a solved captcha's pass (past any wait).
+    on_captcha_pass: bool,
 }
 
 impl LoginGuard {
@@ -53,11 +54,13 @@ impl LoginGuard {
                 .await?
                 .map(|id| budgets.login_account.count_session(&id)),
         );
-        let guard = Self {
+        let mut guard = Self {
             account,
             client_ip: client_ip.map(|ip| budgets.login_client_ip.count_client_ip(ip)),
+            on_captcha_pass: false,
         };
         if captcha::take_pass(session).await? {
+            guard.on_captcha_pass = true;
             return Ok(guard);
         }
         let standings = state.limits.check(&guard.counts()).await?;
@@ -69,20 +72,43 @@ impl LoginGuard {
             .unwrap_or_default();
         // Before the wait: the customer behind a waiting address gets a way in.
         if state.captcha.needed_after(account_failures) {
-            count_login("captcha_required");
+            security_events::count_login(LoginOutcome::CaptchaRequired);
             return Err(captcha::required(LOGIN_PATH));
         }
         if let Some(blocked) = Blocked::among(&standings) {
-            count_login("throttled");
+            security_events::count_login(LoginOutcome::Throttled);
             return Err(blocked.into_error(ThrottledBody::Form));
         }
         Ok(guard)
     }
 
-    /// Counts a failed attempt (a wrong password or an unknown address).
-    pub async fn failed(self, state: &AppState) -> Result<(), ApiError> {
-        state.limits.record(&self.counts()).await?;
-        count_login("failure");
+    /// Counts a failed attempt (a wrong password or an unknown address). The failure that makes
+    /// `account`'s address need a captcha, or that starts its wait, goes in its security log:
+    /// once per crossing, so an attack on an address cannot fill the customer's log.
+    pub async fn failed(
+        self,
+        state: &AppState,
+        account: Option<&Customer>,
+        requester: &Requester,
+    ) -> Result<(), ApiError> {
+        let standings = state.limits.record(&self.counts()).await?;
+        let (Some(customer), Some(address)) = (account, standings.first()) else {
+            return Ok(());
+        };
+        let captcha_now = state.captcha.needed_after(address.hits)
+            && !state.captcha.needed_after(address.hits.saturating_sub(1));
+        let wait_starts = address.retry_after.is_some() && !self.on_captcha_pass;
+        let kind = if captcha_now {
+            SecurityEventKind::CaptchaRequired
+        } else if wait_starts {
+            SecurityEventKind::Throttled
+        } else {
+            return Ok(());
+        };
+        let now = state.clock.now();
+        let transaction = state.db.write().await?;
+        security_events::record(&transaction, customer.id, kind, requester, now).await?;
+        transaction.commit().await?;
         Ok(())
     }
 
@@ -90,7 +116,6 @@ impl LoginGuard {
     /// client IP's are not: it may be shared with an attacker's other attempts).
     pub async fn passed(self, state: &AppState) -> Result<(), ApiError> {
         state.limits.forget(&self.account).await?;
-        count_login("success");
         Ok(())
     }
 
@@ -119,8 +144,4 @@ pub async fn admit_registration(
         .limits
         .take_for_visitor(budget, session, client_ip, None, ThrottledBody::Form)
         .await
-}
-
-fn count_login(outcome: &'static str) {
-    metrics::counter!(LOGINS, "outcome" => outcome).increment(1);
 }

@@ -136,10 +136,10 @@ pub async fn log_in(
     let (mut customer, needs_rehash) = match (customer, verification) {
         (Some(customer), Verification::Valid { needs_rehash }) => (customer, needs_rehash),
         (account, _) => {
-            guard.failed(&state).await?;
             let email = credentials.email.as_ref();
             security_events::record_failed_login(&state, account.as_ref(), email, &requester)
                 .await?;
+            guard.failed(&state, account.as_ref(), &requester).await?;
             return Err(ApiError::non_field(
                 "Unable to log in with provided credentials.",
             ));

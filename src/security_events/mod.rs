@@ -36,7 +36,7 @@ const PAGE_SIZE: u64 = 20;
 const MAX_PAGE_SIZE: u64 = 100;
 
 /// The Prometheus counter of login attempts, by `outcome`.
-const LOGINS_METRIC: &str = "logins_total";
+const LOGINS_METRIC: &str = "storefront_logins_total";
 
 /// Routes of this area.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -65,6 +65,10 @@ pub enum LoginOutcome {
     WrongPassword,
     /// No account has the e-mail.
     UnknownEmail,
+    /// Answered with the captcha-required body before any password check.
+    CaptchaRequired,
+    /// Refused while a wait runs, before any password check.
+    Throttled,
 }
 
 /// Counts a login attempt in `/metrics`.
@@ -73,6 +77,8 @@ pub fn count_login(outcome: LoginOutcome) {
         LoginOutcome::Success => "success",
         LoginOutcome::WrongPassword => "wrong_password",
         LoginOutcome::UnknownEmail => "unknown_email",
+        LoginOutcome::CaptchaRequired => "captcha_required",
+        LoginOutcome::Throttled => "throttled",
     };
     metrics::counter!(LOGINS_METRIC, "outcome" => outcome).increment(1);
 }

@@ -395,7 +395,7 @@ async fn metrics_count_logins_by_outcome_throttling_captchas_and_password_checks
     })
     .await;
     let series = [
-        "storefront_logins_total{outcome=\"failure\"}",
+        "storefront_logins_total{outcome=\"unknown_email\"}",
         "storefront_logins_total{outcome=\"captcha_required\"}",
         "storefront_logins_total{outcome=\"throttled\"}",
         "storefront_captchas_shown_total",
@@ -427,4 +427,24 @@ async fn metrics_count_logins_by_outcome_throttling_captchas_and_password_checks
         let after = metric(&app, name).await;
         assert!(after > before, "{name}: {before} → {after}");
     }
+}
+
+#[tokio::test]
+async fn the_failure_that_makes_an_address_need_a_captcha_goes_in_its_security_log_once() {
+    let app = spawn_app_with(|config| {
+        development_captcha(config);
+        config.captcha.captcha_after_failures = 2;
+    })
+    .await;
+    let customer = app.logged_in_customer().await;
+    let attacker = app.another_browser();
+
+    for _ in 0..3 {
+        log_in(&attacker, &customer.email, "not-the-password").await;
+    }
+
+    assert_eq!(
+        app.security_event_kinds().await,
+        ["captcha_required", "login_failed", "login_failed", "login"]
+    );
 }

@@ -103,7 +103,7 @@ async fn the_log_tells_the_accounts_story_newest_first() {
 async fn failures_against_unknown_emails_are_counted_for_operators_only() {
     let app = spawn_app().await;
     app.logged_in_customer().await;
-    let series = r#"logins_total{outcome="unknown_email"}"#;
+    let series = r#"storefront_logins_total{outcome="unknown_email"}"#;
     let before = metric(&app, series).await;
 
     let status = app
@@ -119,8 +119,8 @@ async fn failures_against_unknown_emails_are_counted_for_operators_only() {
 async fn logins_are_counted_by_outcome() {
     let app = spawn_app().await;
     let customer = app.logged_in_customer().await;
-    let success = r#"logins_total{outcome="success"}"#;
-    let wrong_password = r#"logins_total{outcome="wrong_password"}"#;
+    let success = r#"storefront_logins_total{outcome="success"}"#;
+    let wrong_password = r#"storefront_logins_total{outcome="wrong_password"}"#;
     let (successes, failures) = (
         metric(&app, success).await,
         metric(&app, wrong_password).await,
