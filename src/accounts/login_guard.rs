@@ -113,9 +113,23 @@ impl LoginGuard {
     }
 
     /// The password was right: the address's and the session's failures are forgotten (the
-    /// client IP's are not: it may be shared with an attacker's other attempts).
-    pub async fn passed(self, state: &AppState) -> Result<(), ApiError> {
+    /// client IP's are not: it may be shared with an attacker's other attempts). A captcha this
+    /// attempt got in on goes in `customer`'s security log: solved on the captcha page, it is
+    /// known as the customer's only now.
+    pub async fn passed(
+        self,
+        state: &AppState,
+        customer: &Customer,
+        requester: &Requester,
+    ) -> Result<(), ApiError> {
         state.limits.forget(&self.account).await?;
+        if self.on_captcha_pass {
+            let now = state.clock.now();
+            let transaction = state.db.write().await?;
+            let kind = SecurityEventKind::CaptchaSolved;
+            security_events::record(&transaction, customer.id, kind, requester, now).await?;
+            transaction.commit().await?;
+        }
         Ok(())
     }
 

@@ -145,7 +145,7 @@ pub async fn log_in(
             ));
         }
     };
-    guard.passed(&state).await?;
+    guard.passed(&state, &customer, &requester).await?;
     // Said only to whoever knows the password, so it reveals nothing to a stranger.
     if !customer.is_active {
         return Err(ApiError::non_field("User account is disabled."));

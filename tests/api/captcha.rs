@@ -137,6 +137,9 @@ async fn a_customer_under_attack_gets_in_with_a_captcha() {
         customer_browser.current_user().await.status(),
         StatusCode::OK
     );
+    let kinds = customer_browser.security_event_kinds().await;
+    assert_eq!(kinds[..2], ["login", "captcha_solved"]);
+    assert!(kinds.iter().any(|kind| kind == "captcha_required"));
 }
 
 #[tokio::test]
