@@ -53,7 +53,7 @@ pub async fn put_order(
 ) -> Result<(StatusCode, Json<OrderView>), ApiError> {
     let new = NewOrder::parse(&number, Value::Object(body))?;
     let now = state.clock.now();
-    let stored = super::store_order(&state.db, new.clone(), now).await?;
+    let stored = super::store_order(&state, new.clone(), now).await?;
     let order = queries::find_by_number(state.db.read(), new.number.as_str())
         .await?
         .ok_or(ApiError::NotFound)?;

@@ -27,7 +27,7 @@ use self::{
 };
 use crate::{
     accounts::{self, Customer},
-    db::Database,
+    akifast,
     http::{
         ApiError,
         error::ThrottledBody,
@@ -115,11 +115,12 @@ pub enum Stored {
 /// order belongs to the account with its `customer_email`, else it is a guest order of that
 /// address (an order attached to an account stays with it).
 pub async fn store_order(
-    db: &Database,
+    state: &AppState,
     new: NewOrder,
     now: DateTime<Utc>,
 ) -> Result<Stored, ApiError> {
-    let transaction = db.write().await?;
+    let (customers, akifast_ttl) = (&state.customers, state.settings.akifast_permissions_ttl);
+    let transaction = state.db.write().await?;
     if let Some(id) = queries::find_id_by_number(&transaction, new.number.as_str()).await?
         && id != new.id
     {
@@ -146,9 +147,30 @@ pub async fn store_order(
     let owner = accounts::queries::find_by_email(&transaction, &new.customer_email)
         .await?
         .map(|customer| customer.id);
+    let mut consented = None;
     let stored = match queries::lock_order(&transaction, new.id).await? {
         None => {
             queries::insert_order(&transaction, &new, owner, now).await?;
+            // Consents given in Akifast's checkout for this basket: the account's now, or kept
+            // for the account later registered with the guest's address.
+            match (new.basket, owner) {
+                (Some(basket), Some(owner)) => {
+                    consented = akifast::apply_for_order(&transaction, basket, owner, now).await?;
+                }
+                (Some(basket), None) => {
+                    if let Ok(email) = accounts::Email::parse(&new.customer_email) {
+                        akifast::hold_for_guest_order(
+                            &transaction,
+                            basket,
+                            &email,
+                            akifast_ttl,
+                            now,
+                        )
+                        .await?;
+                    }
+                }
+                (None, _) => {}
+            }
             queries::record_event(
                 &transaction,
                 new.id,
@@ -191,6 +213,9 @@ pub async fn store_order(
         }
     };
     transaction.commit().await?;
+    if let Some(customer) = consented {
+        customers.remember(customer);
+    }
     Ok(stored)
 }
 

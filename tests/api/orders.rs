@@ -1003,3 +1003,53 @@ async fn the_shop_moves_statuses_forward_only_and_decides_requests() {
     assert_eq!(items[1]["is_cancelled"], true);
     assert_eq!(items[1]["active_cancellation_request"], Value::Null);
 }
+
+#[tokio::test]
+async fn akifast_consents_of_a_basket_apply_when_its_order_arrives() {
+    let (app, customer) = app_with_customer().await;
+    let permissions = |basket: i64| json!({"uid": "8f1c2a8e-3c1b-4b7e-9d0a-2f6f1e0c9b11", "basket": basket, "email_allowed": true, "sms_allowed": true});
+    app.send(Method::POST, "/users/permissions/")
+        .json(&permissions(77))
+        .await;
+    app.send(Method::POST, "/users/permissions/")
+        .json(&permissions(78))
+        .await;
+    let mut body = order_body(
+        75,
+        "2101925807000075",
+        &customer.email,
+        "2024-05-01T10:00:00Z",
+        &[(7501, "400")],
+    );
+    body["basket"] = json!(77);
+    let guest = Customer::generate();
+    let mut guest_body = order_body(
+        76,
+        "2101925807000076",
+        &guest.email,
+        "2024-05-01T10:00:00Z",
+        &[(7601, "400")],
+    );
+    guest_body["basket"] = json!(78);
+
+    put_order(&app, "2101925807000075", &body).await;
+    put_order(&app, "2101925807000076", &guest_body).await;
+    let profile = json_body(app.get("/users/profile/").await).await;
+    app.register(&guest).await;
+    let guest_profile = json_body(app.get("/users/profile/").await).await;
+
+    assert_eq!(
+        (
+            profile["email_allowed"].clone(),
+            profile["sms_allowed"].clone()
+        ),
+        (json!(true), json!(true))
+    );
+    assert_eq!(
+        (
+            guest_profile["email_allowed"].clone(),
+            guest_profile["sms_allowed"].clone()
+        ),
+        (json!(true), json!(true))
+    );
+}

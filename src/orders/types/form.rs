@@ -65,6 +65,7 @@ struct OrderForm {
     amount_without_discount: Money,
     customer_email: String,
     user_email: Option<String>,
+    basket: Option<i64>,
 }
 
 /// What we read of an OrderItem object.
@@ -110,6 +111,8 @@ pub struct NewOrder {
     pub customer_email: String,
     /// The order's status as the shop sets it.
     pub status: Status,
+    /// The basket it was placed from (Akifast's consents wait for it).
+    pub basket: Option<i64>,
     /// When the order was placed.
     pub created_at: DateTime<Utc>,
     /// The object as sent, amounts normalised, without what we compute.
@@ -294,6 +297,7 @@ impl NewOrder {
             number,
             customer_email: customer_email.lowercase(),
             status,
+            basket: form.basket,
             created_at: form.created_date,
             snapshot,
             items,
