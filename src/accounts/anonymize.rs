@@ -12,7 +12,7 @@ use super::{
     queries,
 };
 use crate::{
-    addresses, cards, email_addresses, http::ApiError, password_reset, security_events,
+    addresses, cards, email_addresses, http::ApiError, orders, password_reset, security_events,
     sessions::Session, social, state::AppState,
 };
 
@@ -76,6 +76,8 @@ async fn erase_owned_data(
     email_addresses::forget_customer(db, customer_id).await?;
     // The cards go, and their tokens at the gateway through the outbox.
     cards::forget_customer(db, customer_id, now).await?;
+    // Orders are the shop's records: they stay, without the personal fields.
+    orders::forget_customer(db, customer_id, now).await?;
     security_events::forget_customer(db, customer_id).await?;
     social::forget_customer(db, customer_id).await?;
     Ok(())

@@ -12,6 +12,7 @@
 mod back_office;
 mod cancellations;
 mod entity;
+mod export;
 pub mod internal;
 mod queries;
 mod routes;
@@ -20,7 +21,10 @@ mod types;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub use self::types::{NewOrder, OrderView, ReasonView};
+pub use self::{
+    export::{OrdersSection, forget_customer},
+    types::{NewOrder, OrderView, ReasonView},
+};
 use self::{
     queries::{Actor, OrderFilter},
     types::{GuestLookup, Order},

@@ -79,7 +79,7 @@ pub async fn list_orders(
     let rows = customer_orders(customer_id, filter)
         .order_by_desc(order::Column::CreatedAt)
         .order_by_desc(order::Column::Id)
-        .offset(window.offset)
+        .offset((window.offset > 0).then_some(window.offset))
         .limit(window.limit)
         .all(db)
         .await?;
@@ -584,7 +584,7 @@ pub async fn list_requests(
 ) -> Result<Vec<(CancellationRequest, String)>, DbErr> {
     let rows = requests_in(status)
         .order_by_asc(request::Column::Id)
-        .offset(window.offset)
+        .offset((window.offset > 0).then_some(window.offset))
         .limit(window.limit)
         .all(db)
         .await?;
@@ -635,4 +635,36 @@ pub async fn find_guest_order(
         .all(db)
         .await?;
     Ok(with_items(db, rows).await?.pop())
+}
+
+/// The id and snapshot of each of the customer's orders.
+pub async fn snapshots_of_customer(
+    db: &impl ConnectionTrait,
+    customer_id: i64,
+) -> Result<Vec<(i64, serde_json::Value)>, DbErr> {
+    order::Entity::find()
+        .select_only()
+        .column(order::Column::Id)
+        .column(order::Column::Snapshot)
+        .filter(order::Column::UserId.eq(customer_id))
+        .into_tuple::<(i64, serde_json::Value)>()
+        .all(db)
+        .await
+}
+
+/// Writes order `id`'s anonymised snapshot and erases its e-mail.
+pub async fn anonymize_order(
+    db: &impl ConnectionTrait,
+    id: i64,
+    snapshot: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    order::Entity::update_many()
+        .col_expr(order::Column::Snapshot, snapshot.into())
+        .col_expr(order::Column::UserEmail, String::new().into())
+        .col_expr(order::Column::ModifiedAt, now.into())
+        .filter(order::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
 }

@@ -232,6 +232,7 @@ fn export_sections() -> anyhow::Result<ExportSections> {
         Arc::new(accounts::SessionsSection),
         Arc::new(cards::SavedCardsSection),
         Arc::new(loyalty::LoyaltySection),
+        Arc::new(orders::OrdersSection),
         Arc::new(security_events::SecurityEventsSection),
         Arc::new(social::SocialAccountsSection),
     ])

@@ -50,6 +50,7 @@ async fn the_export_is_one_document_of_named_sections() {
             "addresses",
             "consents",
             "loyalty_transactions",
+            "orders",
             "profile",
             "saved_cards",
             "security_events",

@@ -1053,3 +1053,39 @@ async fn akifast_consents_of_a_basket_apply_when_its_order_arrives() {
         (json!(true), json!(true))
     );
 }
+
+#[tokio::test]
+async fn the_export_lists_the_orders_and_anonymisation_keeps_them_without_personal_fields() {
+    let (app, customer) = app_with_customer().await;
+    place(
+        &app,
+        79,
+        &customer.email,
+        "2024-05-01T10:00:00Z",
+        &[(7901, "400")],
+    )
+    .await;
+
+    let export = json_body(app.get("/users/export/").await).await;
+    let anonymized = app
+        .send(Method::PATCH, "/users/anonymize/")
+        .json(&json!({}))
+        .await;
+    let kept = json_body(
+        app.internal(Method::POST, "/internal/orders/2101925807000079/status/")
+            .json(&json!({"status": "450"}))
+            .await,
+    )
+    .await;
+
+    assert_eq!(
+        export["sections"]["orders"][0]["number"],
+        "2101925807000079"
+    );
+    assert!(anonymized.status().is_success(), "{}", anonymized.status());
+    assert_eq!(kept["number"], "2101925807000079");
+    assert_eq!(kept["shipping_address"], Value::Null);
+    assert_eq!(kept["billing_address"], Value::Null);
+    assert_eq!(kept["user_email"], "");
+    assert_eq!(kept["amount"], "159.90");
+}
