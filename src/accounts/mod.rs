@@ -507,6 +507,7 @@ pub async fn start_session_as(
     .await?;
     let logged_in = queries::set_last_login(&transaction, customer.id, now).await?;
     security_events::record(&transaction, customer.id, kind, requester, now).await?;
+    crate::orders::claim_guest_orders(&transaction, customer).await?;
     transaction.commit().await?;
     session.insert(SESSION_USER_ID, customer.id).await?;
     session

@@ -29,7 +29,7 @@ use crate::{
     http::{ApiError, Requester},
     languages::RequestLanguage,
     mail::OutgoingMail,
-    outbox,
+    orders, outbox,
     security_events::{self, SecurityEventKind},
     state::AppState,
 };
@@ -149,6 +149,7 @@ async fn confirm(state: &AppState, key: &Token) -> Result<(), ApiError> {
     .await?;
     if let Some(verified) = verified {
         tracing::info!(customer = verified.id, "confirmed the e-mail address");
+        orders::claim_guest_orders(&state.db.write_one(), &verified).await?;
         state.customers.remember(verified);
     }
     Ok(())

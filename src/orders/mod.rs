@@ -295,3 +295,24 @@ pub async fn find_guest_order(
         }
     }
 }
+
+/// Gives `customer` the guest orders placed with their address, once it is verified (a login
+/// with a verified address, a confirmed address): an unverified address must not reveal another
+/// person's orders. Idempotent; on the caller's connection or transaction `db`.
+pub async fn claim_guest_orders(
+    db: &impl sea_orm::ConnectionTrait,
+    customer: &Customer,
+) -> Result<(), sea_orm::DbErr> {
+    if !customer.is_email_verified() {
+        return Ok(());
+    }
+    let claimed = queries::claim_guest_orders(db, customer.id, &customer.email.lowercase()).await?;
+    if claimed > 0 {
+        tracing::info!(
+            customer = customer.id,
+            claimed,
+            "guest orders joined the account"
+        );
+    }
+    Ok(())
+}

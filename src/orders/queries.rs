@@ -668,3 +668,18 @@ pub async fn anonymize_order(
         .await
         .map(|_| ())
 }
+
+/// Gives `customer_id` the guest orders placed with `email_lower`; how many.
+pub async fn claim_guest_orders(
+    db: &impl ConnectionTrait,
+    customer_id: i64,
+    email_lower: &str,
+) -> Result<u64, DbErr> {
+    Ok(order::Entity::update_many()
+        .col_expr(order::Column::UserId, Some(customer_id).into())
+        .filter(order::Column::UserId.is_null())
+        .filter(order::Column::UserEmail.eq(email_lower))
+        .exec(db)
+        .await?
+        .rows_affected)
+}

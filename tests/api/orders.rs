@@ -1089,3 +1089,48 @@ async fn the_export_lists_the_orders_and_anonymisation_keeps_them_without_person
     assert_eq!(kept["user_email"], "");
     assert_eq!(kept["amount"], "159.90");
 }
+
+#[tokio::test]
+async fn guest_orders_join_the_account_once_its_address_is_verified_and_not_before() {
+    let smtp = crate::support::smtp::SmtpServer::start().await;
+    let app = spawn_app_with(|config| {
+        with_internal_api(config);
+        crate::support::smtp::mail_through(&smtp)(config);
+    })
+    .await;
+    let customer = Customer::generate();
+    place(
+        &app,
+        80,
+        &customer.email.to_uppercase(),
+        "2024-05-01T10:00:00Z",
+        &[(8001, "400")],
+    )
+    .await;
+
+    app.register(&customer).await;
+    let before = json_body(app.get("/users/orders/").await).await;
+    let link = smtp.wait_for(1).await[0]
+        .links("https://shop.example.com/users/registration/account-confirm-email/")[0]
+        .clone();
+    let key = link
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    app.fetch_csrf_token().await;
+    let confirmed = app
+        .send(Method::POST, "/users/registration/verify-email/")
+        .json(&json!({"key": key}))
+        .await;
+    let after = json_body(app.get("/users/orders/").await).await;
+
+    assert_eq!(
+        before["count"], 0,
+        "an unverified address reveals no orders"
+    );
+    assert!(confirmed.status().is_success(), "{}", confirmed.status());
+    assert_eq!(after["count"], 1);
+    assert_eq!(after["results"][0]["id"], 80);
+}
