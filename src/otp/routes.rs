@@ -10,6 +10,8 @@ use serde_json::Map;
 use super::types::PhoneLoginForm;
 use crate::{
     accounts::{self, KeyView},
+    config::EmailVerification,
+    email_addresses,
     http::{ApiError, FieldErrors, Payload, Requester, openapi::PublicWrite},
     languages::RequestLanguage,
     sessions::Session,
@@ -41,6 +43,14 @@ pub async fn log_in_with_phone(
         return Ok(Json(Map::new()).into_response());
     };
     let customer = super::check_phone_login_code(&state, &login.phone, &code, &requester).await?;
+    // As at `/users/login/`: under mandatory verification an unverified address waits for its
+    // link, and gets a fresh one.
+    if state.settings.email_verification == EmailVerification::Mandatory
+        && !customer.is_email_verified()
+    {
+        email_addresses::mail_new_confirmation_link(&state, &customer, &language).await?;
+        return Err(ApiError::non_field("E-mail is not verified."));
+    }
     accounts::start_session(&state, &session, &customer, &requester).await?;
     Ok(Json(KeyView::new()).into_response())
 }

@@ -682,3 +682,30 @@ async fn login_by_phone_leaves_the_code_sent_and_verified_in_the_security_log() 
         .collect();
     assert_eq!(kinds[..3], ["login", "otp_verified", "otp_sent"]);
 }
+
+#[tokio::test]
+async fn login_by_phone_waits_for_the_email_under_mandatory_verification() {
+    let gateway = SmsGateway::start().await;
+    let app = spawn_app_sending_to(&gateway, |config| {
+        config.registration_otp = true;
+        config.account_email_verification = storefront::config::EmailVerification::Mandatory;
+    })
+    .await;
+    let customer = Customer::generate();
+    register(&app, &registration(&customer, PHONE, None)).await;
+    let code = gateway.code(1).await;
+    let registered = register(&app, &registration(&customer, PHONE, Some(&code))).await;
+    app.advance_clock(Duration::from_secs(60));
+
+    log_in_by_phone(&app, &json!({"phone": PHONE})).await;
+    let code = gateway.code(2).await;
+    let response = log_in_by_phone(&app, &json!({"phone": PHONE, "code": code})).await;
+
+    assert_eq!(registered.status(), StatusCode::CREATED);
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        json_body(response).await,
+        json!({"non_field_errors": ["E-mail is not verified."]})
+    );
+    assert_eq!(app.current_user().await.status(), StatusCode::UNAUTHORIZED);
+}
